@@ -1,0 +1,105 @@
+import { z } from "zod";
+import type { Block } from "./block";
+import { ulidTime } from "./ulid";
+
+/** meta.json above this size is not read whole and is reported corrupt (DOMAIN.md section 4). */
+export const MAX_META_BYTES = 1024 * 1024;
+
+const safeTime = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+// Only the fields the rules use are checked; everything else in meta.json may be anything.
+const MetaSchema = z.object({
+  ulid: z.string({ error: "ulid is missing or not a string" }),
+  version: z.unknown(),
+  minTime: z.unknown(),
+  maxTime: z.unknown(),
+  compaction: z
+    .object({
+      level: z.number().int().min(1).optional(),
+      hints: z.array(z.unknown()).optional(),
+    })
+    .optional()
+    .catch(undefined),
+  thanos: z
+    .object({
+      labels: z.unknown().optional(),
+      downsample: z.object({ resolution: z.number().int().min(0).optional() }).optional().catch(undefined),
+      source: z.string().optional().catch(undefined),
+      files: z.array(z.object({ size_bytes: z.number().min(0).optional() })).optional().catch(undefined),
+      upload_time: z.string().optional().catch(undefined),
+    })
+    
+    .optional(),
+});
+
+export type MetaResult = { ok: true; block: Block } | { ok: false; reason: string };
+
+/**
+ * Validates a meta.json body read from prefix `prefixUlid`. Never throws: a bad meta is a finding.
+ * `lastModified` is the object's LastModified, used when the meta has no upload_time.
+ */
+export function parseMeta(prefixUlid: string, body: string, lastModified: number): MetaResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, reason: `meta.json is not JSON (${oneLine((err as Error).message)})` };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: "meta.json is not a JSON object" };
+  }
+  const parsed = MetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `meta.json ${issue.path.join(".") || "document"}: ${oneLine(issue.message)}` };
+  }
+  const m = parsed.data;
+  if (m.version !== 1) return { ok: false, reason: `version is ${show(m.version)}, expected 1` };
+  if (m.ulid !== prefixUlid) return { ok: false, reason: `ulid ${show(m.ulid)} does not match its prefix ${prefixUlid}` };
+  const min = safeTime.safeParse(m.minTime);
+  const max = safeTime.safeParse(m.maxTime);
+  if (!min.success || !max.success || min.data >= max.data) {
+    return {
+      ok: false,
+      reason: `minTime ${show(m.minTime)} and maxTime ${show(m.maxTime)} must be safe integers with 0 <= minTime < maxTime`,
+    };
+  }
+  const labels = m.thanos?.labels ?? {};
+  if (
+    typeof labels !== "object" ||
+    labels === null ||
+    Array.isArray(labels) ||
+    !Object.values(labels).every((v) => typeof v === "string")
+  ) {
+    return { ok: false, reason: "thanos.labels is not an object of string values" };
+  }
+  const files = m.thanos?.files;
+  const sizes = files?.map((f) => f.size_bytes).filter((s): s is number => typeof s === "number");
+  const uploadTime = m.thanos?.upload_time ? Date.parse(m.thanos.upload_time) : NaN;
+  return {
+    ok: true,
+    block: {
+      ulid: prefixUlid,
+      ulidTime: ulidTime(prefixUlid),
+      minTime: min.data,
+      maxTime: max.data,
+      // A null-prototype copy: label names such as __proto__ are data, not object machinery.
+      labels: Object.assign(Object.create(null), labels) as Record<string, string>,
+      resolution: m.thanos?.downsample?.resolution ?? 0,
+      level: m.compaction?.level ?? 1,
+      source: m.thanos?.source ?? "",
+      outOfOrder: (m.compaction?.hints ?? []).includes("from-out-of-order"),
+      uploadTime: Number.isFinite(uploadTime) ? uploadTime : lastModified,
+      sizeBytes: sizes && sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) : null,
+    },
+  };
+}
+
+function show(v: unknown): string {
+  const s = v === undefined ? "missing" : JSON.stringify(v) ?? String(v);
+  return oneLine(s.length > 80 ? s.slice(0, 77) + "..." : s);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,248 @@
+import type { Block, CorruptBlock, PendingPrefix } from "../domain/block";
+import { isShippedBySidecar } from "../domain/block";
+import { clusterOf, streamKey } from "../domain/labels";
+import { ulidTime } from "../domain/ulid";
+import { thresholdsFor, type Policy } from "../policy/policy";
+import type { ClusterState, State, StreamState } from "../state/state";
+import { overlappingBlocks, type Range } from "./overlaps";
+import type { ClusterVerdict, Report, RunStats, StreamVerdict } from "./report";
+import { STATUS_ORDER, statusForLag, type ClusterStatus } from "./status";
+
+/** A block read by this run; `deletionMarked` is null where the mark was not looked up. */
+export interface ObservedBlock extends Block {
+  deletionMarked: boolean | null;
+}
+
+/** What the bucket showed this run: the only input of the judgement besides state, now and policy. */
+export interface Observation {
+  /** New cursor: every prefix up to it has been read. Null when nothing was ever listed. */
+  cursor: string | null;
+  /** False when the run stopped before the end of the listing. */
+  complete: boolean;
+  /** Prefixes read within the re-list window behind the new cursor. */
+  recent: string[];
+  blocks: ObservedBlock[];
+  corrupt: (CorruptBlock & { deletionMarked: boolean | null })[];
+  /** Every prefix without meta.json known now (new ones and still-pending ones). */
+  pending: PendingPrefix[];
+  stats: RunStats;
+}
+
+export interface Judgement {
+  state: State;
+  report: Report;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/**
+ * The health rules of DOMAIN.md section 4, as a pure function. A run without previous state passes
+ * `emptyState()`; the result is the same as folding the same blocks in over several runs.
+ */
+export function evaluate(prev: State, obs: Observation, now: number, policy: Policy): Judgement {
+  const horizon = now - policy.lookbackMs;
+  const inWindow = (ulid: string) => ulidTime(ulid) >= horizon;
+  const byBlock = <T extends { block: string }>(a: T, b: T) => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0);
+
+  // Streams and findings whose blocks left the lookback are forgotten, as a stateless run never sees them.
+  const streams: Record<string, StreamState> = Object.create(null);
+  for (const [key, s] of Object.entries(prev.streams)) {
+    if (inWindow(s.newestUlid)) streams[key] = { ...s, ranges: [...s.ranges] };
+  }
+  const unlabeled = new Map(prev.unlabeled.filter((u) => inWindow(u.block)).map((u) => [u.block, u]));
+  const corrupt = new Map(prev.corrupt.filter((c) => inWindow(c.block)).map((c) => [c.block, c]));
+  const uploaded = new Map<string, { blocks: number; bytes: number }>();
+  const newRanges = new Map<string, Range[]>();
+
+  for (const b of [...obs.blocks].sort((x, y) => (x.ulid < y.ulid ? -1 : 1))) {
+    if (b.deletionMarked || !inWindow(b.ulid)) continue;
+    const cluster = clusterOf(b.labels, policy.clusterLabel);
+    if (cluster === null) {
+      unlabeled.set(b.ulid, { block: b.ulid, labels: b.labels });
+      continue;
+    }
+    const key = streamKey(b.labels);
+    const s = (streams[key] ??= {
+      labels: b.labels,
+      cluster,
+      newestMaxTime: null,
+      newestBlock: null,
+      newestDownsampledMaxTime: null,
+      newestDownsampledBlock: null,
+      lastUploadAt: null,
+      lastUploadBlock: null,
+      newestUlid: b.ulid,
+      ranges: [],
+    });
+    if (b.ulid > s.newestUlid) s.newestUlid = b.ulid;
+    if (b.resolution === 0) {
+      if (s.newestMaxTime === null || b.maxTime > s.newestMaxTime) [s.newestMaxTime, s.newestBlock] = [b.maxTime, b.ulid];
+    } else if (s.newestDownsampledMaxTime === null || b.maxTime > s.newestDownsampledMaxTime) {
+      [s.newestDownsampledMaxTime, s.newestDownsampledBlock] = [b.maxTime, b.ulid];
+    }
+    if (isShippedBySidecar(b)) {
+      if (s.lastUploadAt === null || b.uploadTime > s.lastUploadAt) [s.lastUploadAt, s.lastUploadBlock] = [b.uploadTime, b.ulid];
+      const u = uploaded.get(cluster) ?? { blocks: 0, bytes: 0 };
+      u.blocks += 1;
+      u.bytes += b.sizeBytes ?? 0;
+      uploaded.set(cluster, u);
+      if (b.level === 1 && !b.outOfOrder && b.resolution === 0) {
+        const list = newRanges.get(key) ?? [];
+        list.push([b.ulid, b.minTime, b.maxTime]);
+        newRanges.set(key, list);
+      }
+    }
+  }
+  for (const c of obs.corrupt) if (!c.deletionMarked && inWindow(c.block)) corrupt.set(c.block, { block: c.block, reason: c.reason });
+
+  // Overlaps: new level-1 ranges against each other and against the ranges remembered from earlier runs.
+  const overlaps: State["overlaps"] = Object.create(null);
+  for (const [key, o] of Object.entries(prev.overlaps)) {
+    const blocks = o.blocks.filter(inWindow);
+    if (blocks.length >= 2 && streams[key]) overlaps[key] = { ...o, blocks };
+  }
+  const memory = now - policy.overlapMemoryMs;
+  for (const [key, s] of Object.entries(streams)) {
+    const fresh = newRanges.get(key) ?? [];
+    const all = new Map<string, Range>(s.ranges.map((r) => [r[0], r]));
+    for (const r of fresh) all.set(r[0], r);
+    if (fresh.length > 0) {
+      const found = overlappingBlocks([...all.values()]);
+      if (found.size > 0) {
+        const blocks = new Set([...(overlaps[key]?.blocks ?? []), ...found]);
+        overlaps[key] = { cluster: s.cluster, labels: s.labels, blocks: [...blocks].sort() };
+      }
+    }
+    s.ranges = [...all.values()].filter((r) => r[2] > memory).map((r) => [r[0], r[1], r[2]]);
+  }
+
+  // Verdicts per cluster: the freshest stream decides.
+  const groups = new Map<string, StreamState[]>();
+  for (const s of Object.values(streams)) groups.set(s.cluster, [...(groups.get(s.cluster) ?? []), s]);
+  const clusters: Record<string, ClusterState> = Object.create(null);
+  const verdicts: ClusterVerdict[] = [];
+  const sinceFor = (name: string, status: ClusterStatus, derived: number) => {
+    const before = prev.clusters[name];
+    return before && before.status === status ? before.since : derived;
+  };
+
+  for (const [name, members] of groups) {
+    const t = thresholdsFor(policy, name);
+    let best: { s: StreamState; fresh: number; block: string | null } | null = null;
+    const streamVerdicts: StreamVerdict[] = [];
+    for (const s of members) {
+      const raw = s.newestMaxTime !== null;
+      const fresh = raw ? s.newestMaxTime! : s.newestDownsampledMaxTime!;
+      const block = raw ? s.newestBlock : s.newestDownsampledBlock;
+      streamVerdicts.push({ labels: s.labels, status: statusForLag(now - fresh, t), dataLagSeconds: seconds(now - fresh) });
+      if (best === null || fresh > best.fresh) best = { s, fresh, block };
+    }
+    const fresh = best!.fresh;
+    const status = statusForLag(now - fresh, t);
+    const crossed = status === "stalled" ? fresh + t.stallAfterMs : status === "late" ? fresh + t.lateAfterMs : now;
+    const since = sinceFor(name, status, crossed);
+    const uploads = members.map((s) => s.lastUploadAt).filter((x): x is number => x !== null);
+    clusters[name] = { status, since };
+    verdicts.push({
+      cluster: name,
+      status,
+      dataLagSeconds: seconds(now - fresh),
+      newestMaxTime: iso(fresh),
+      lastUploadAt: uploads.length > 0 ? iso(Math.max(...uploads)) : null,
+      newestBlock: best!.block,
+      since: iso(since),
+      blocksUploaded: uploaded.get(name)?.blocks ?? 0,
+      bytesUploaded: uploaded.get(name)?.bytes ?? 0,
+      streams: streamVerdicts.sort((a, b) => b.dataLagSeconds - a.dataLagSeconds || cmpText(JSON.stringify(a.labels), JSON.stringify(b.labels))),
+    });
+  }
+  for (const name of policy.expectedClusters) {
+    if (groups.has(name)) continue;
+    const since = sinceFor(name, "missing", now);
+    clusters[name] = { status: "missing", since };
+    verdicts.push({
+      cluster: name,
+      status: "missing",
+      dataLagSeconds: null,
+      newestMaxTime: null,
+      lastUploadAt: null,
+      newestBlock: null,
+      since: iso(since),
+      blocksUploaded: 0,
+      bytesUploaded: 0,
+      streams: [],
+    });
+  }
+  verdicts.sort(
+    (a, b) =>
+      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+      (b.dataLagSeconds ?? 0) - (a.dataLagSeconds ?? 0) ||
+      cmpText(a.cluster, b.cluster),
+  );
+
+  const hadState = prev.cursor !== null;
+  const newClusters = hadState
+    ? verdicts.filter((v) => v.status !== "missing" && !prev.clusters[v.cluster]).map((v) => v.cluster).sort(cmpText)
+    : [];
+  const pending = obs.pending.filter((p) => inWindow(p.block)).sort(byBlock);
+
+  const state: State = {
+    version: 1,
+    cursor: obs.cursor ?? prev.cursor,
+    streams,
+    clusters,
+    pending,
+    recent: obs.recent,
+    corrupt: [...corrupt.values()].sort(byBlock),
+    unlabeled: [...unlabeled.values()].sort(byBlock),
+    overlaps,
+    ledger: prev.ledger,
+  };
+  const report: Report = {
+    now: iso(now),
+    complete: obs.complete,
+    clusters: verdicts,
+    partialBlocks: pending
+      .filter((p) => now - p.lastActivity > policy.partialAfterMs)
+      .map((p) => ({ block: p.block, ageSeconds: seconds(now - p.lastActivity) })),
+    corruptBlocks: state.corrupt,
+    unlabeledBlocks: state.unlabeled,
+    overlaps: Object.values(overlaps).sort((a, b) => cmpText(a.cluster, b.cluster) || cmpText(JSON.stringify(a.labels), JSON.stringify(b.labels))),
+    newClusters,
+    stats: obs.stats,
+  };
+  return { state, report };
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Blocks whose deletion mark must be looked up before they count as a finding: a deletion-marked
+ * block is out of every finding, but looking up every block's mark would double the requests.
+ */
+export function blocksToCheckForDeletion(prev: State, blocks: readonly Block[], policy: Policy, now: number): Set<string> {
+  const suspects = new Set<string>();
+  const byKey = new Map<string, Range[]>();
+  for (const b of blocks) {
+    if (clusterOf(b.labels, policy.clusterLabel) === null) {
+      suspects.add(b.ulid);
+      continue;
+    }
+    if (isShippedBySidecar(b) && b.level === 1 && !b.outOfOrder && b.resolution === 0) {
+      const key = streamKey(b.labels);
+      byKey.set(key, [...(byKey.get(key) ?? []), [b.ulid, b.minTime, b.maxTime]]);
+    }
+  }
+  const memory = now - policy.overlapMemoryMs;
+  for (const [key, fresh] of byKey) {
+    const remembered = (prev.streams[key]?.ranges ?? []).filter((r) => r[2] > memory);
+    const freshIds = new Set(fresh.map((r) => r[0]));
+    for (const id of overlappingBlocks([...remembered.filter((r) => !freshIds.has(r[0])), ...fresh])) {
+      if (freshIds.has(id)) suspects.add(id);
+    }
+  }
+  return suspects;
+}

@@ -1,0 +1,81 @@
+import { parseDuration } from "../domain/duration";
+
+export interface Thresholds {
+  /** Data lag above which a cluster is `late` (dashboard only). */
+  lateAfterMs: number;
+  /** Data lag above which a cluster is `stalled` (alert). */
+  stallAfterMs: number;
+}
+
+/** Everything a judgement depends on besides the bucket, the previous state and `now`. */
+export interface Policy {
+  clusterLabel: string;
+  defaults: Thresholds;
+  /** Per-cluster overrides of the thresholds. */
+  clusters: Readonly<Record<string, Partial<Thresholds>>>;
+  /** Clusters that must have blocks: absent ones are `missing`. */
+  expectedClusters: readonly string[];
+  /** A run without state looks at blocks whose ULID time is within this window. */
+  lookbackMs: number;
+  /** A prefix without meta.json older than this is a partial (aborted) upload. */
+  partialAfterMs: number;
+  /**
+   * How far behind the cursor each run lists again: a stuck sidecar that recovers ships blocks
+   * created (ULID time) before the cursor; the newest of them is at most one block period old.
+   */
+  relistMs: number;
+  /** Level-1 block ranges kept in state to detect overlaps with later uploads. */
+  overlapMemoryMs: number;
+  /** Reminder period while a cluster stays stalled or missing. */
+  remindEveryMs: number;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  clusterLabel: "cluster_id",
+  defaults: { lateAfterMs: parseDuration("3h30m"), stallAfterMs: parseDuration("4h") },
+  clusters: {},
+  expectedClusters: [],
+  lookbackMs: parseDuration("7d"),
+  partialAfterMs: parseDuration("2h"),
+  relistMs: parseDuration("3h"),
+  overlapMemoryMs: parseDuration("26h"),
+  remindEveryMs: parseDuration("24h"),
+};
+
+export function thresholdsFor(policy: Policy, cluster: string): Thresholds {
+  const own = Object.prototype.hasOwnProperty.call(policy.clusters, cluster) ? policy.clusters[cluster] : undefined;
+  return { ...policy.defaults, ...own };
+}
+
+/**
+ * Parses per-cluster overrides: `name:late-after=1h,stall-after=2h;other:stall-after=12h`.
+ * One syntax for the CLI flag (repeatable) and the Lambda environment.
+ */
+export function parseClusterOverrides(specs: readonly string[]): Record<string, Partial<Thresholds>> {
+  const out: Record<string, Partial<Thresholds>> = Object.create(null);
+  for (const spec of specs.flatMap((s) => s.split(";")).map((s) => s.trim()).filter(Boolean)) {
+    const colon = spec.lastIndexOf(":");
+    if (colon <= 0) throw new Error(`invalid cluster override "${spec}": expected NAME:late-after=DUR,stall-after=DUR`);
+    const name = spec.slice(0, colon);
+    const t: Partial<Thresholds> = {};
+    for (const kv of spec.slice(colon + 1).split(",")) {
+      const [key, value] = kv.split("=").map((s) => s.trim());
+      if (key === "late-after" && value) t.lateAfterMs = parseDuration(value);
+      else if (key === "stall-after" && value) t.stallAfterMs = parseDuration(value);
+      else throw new Error(`invalid cluster override "${spec}": unknown setting "${kv}" (late-after or stall-after)`);
+    }
+    out[name] = { ...out[name], ...t };
+  }
+  return out;
+}
+
+/** Refuses thresholds that cannot both work: a cluster would go stalled before late. */
+export function validatePolicy(policy: Policy): void {
+  for (const name of ["", ...Object.keys(policy.clusters)]) {
+    const t = name ? thresholdsFor(policy, name) : policy.defaults;
+    if (!(t.lateAfterMs > 0 && t.stallAfterMs >= t.lateAfterMs)) {
+      const who = name ? `cluster ${JSON.stringify(name)}` : "defaults";
+      throw new Error(`${who}: stall-after must be at least late-after and both above zero`);
+    }
+  }
+}

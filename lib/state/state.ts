@@ -1,0 +1,121 @@
+import { z } from "zod";
+import type { Labels } from "../domain/labels";
+import type { CorruptBlock, PendingPrefix } from "../domain/block";
+import type { ClusterStatus } from "../health/status";
+import { LedgerSchema, type Ledger } from "../alerts/ledger";
+
+/** What one stream (full label set) needs to be judged without re-reading its old blocks. */
+export interface StreamState {
+  labels: Labels;
+  cluster: string;
+  /** Newest maxTime (ms) of its raw (resolution 0) blocks, and the block holding it. */
+  newestMaxTime: number | null;
+  newestBlock: string | null;
+  /** The same over downsampled blocks: used only when the stream has no raw block. */
+  newestDownsampledMaxTime: number | null;
+  newestDownsampledBlock: string | null;
+  /** Latest sidecar/receive upload (ms) and its block. */
+  lastUploadAt: number | null;
+  lastUploadBlock: string | null;
+  /** Greatest ULID of any of its blocks: the stream is forgotten once this leaves the lookback. */
+  newestUlid: string;
+  /** Recent level-1 sidecar/receive ranges [ulid, minTime, maxTime] for overlap detection. */
+  ranges: [string, number, number][];
+}
+
+export interface ClusterState {
+  status: ClusterStatus;
+  since: number;
+}
+
+export interface State {
+  version: 1;
+  /** Every ULID prefix at or before this name has been read (or is in `pending`). Null: never ran. */
+  cursor: string | null;
+  streams: Record<string, StreamState>;
+  clusters: Record<string, ClusterState>;
+  /** Prefixes without meta.json, re-checked each run until complete, deleted or out of the lookback. */
+  pending: PendingPrefix[];
+  /** Prefixes already read within the re-list window behind the cursor. */
+  recent: string[];
+  corrupt: CorruptBlock[];
+  unlabeled: { block: string; labels: Labels }[];
+  /** Active overlaps by stream key. */
+  overlaps: Record<string, { cluster: string; labels: Labels; blocks: string[] }>;
+  /** What subscribers have been told: updated only after a publish succeeded. Null: never published. */
+  ledger: Ledger | null;
+}
+
+export function emptyState(): State {
+  return {
+    version: 1,
+    cursor: null,
+    streams: {},
+    clusters: {},
+    pending: [],
+    recent: [],
+    corrupt: [],
+    unlabeled: [],
+    overlaps: {},
+    ledger: null,
+  };
+}
+
+const labelsSchema = z.record(z.string(), z.string());
+const ms = z.number().int();
+const StateSchema = z.object({
+  version: z.literal(1),
+  cursor: z.string().nullable(),
+  streams: z.record(
+    z.string(),
+    z.object({
+      labels: labelsSchema,
+      cluster: z.string(),
+      newestMaxTime: ms.nullable(),
+      newestBlock: z.string().nullable(),
+      newestDownsampledMaxTime: ms.nullable(),
+      newestDownsampledBlock: z.string().nullable(),
+      lastUploadAt: ms.nullable(),
+      lastUploadBlock: z.string().nullable(),
+      newestUlid: z.string(),
+      ranges: z.array(z.tuple([z.string(), ms, ms])),
+    }),
+  ),
+  clusters: z.record(
+    z.string(),
+    z.object({ status: z.enum(["ok", "late", "stalled", "missing"]), since: ms }),
+  ),
+  pending: z.array(z.object({ block: z.string(), lastActivity: ms })),
+  recent: z.array(z.string()),
+  corrupt: z.array(z.object({ block: z.string(), reason: z.string() })),
+  unlabeled: z.array(z.object({ block: z.string(), labels: labelsSchema })),
+  overlaps: z.record(
+    z.string(),
+    z.object({ cluster: z.string(), labels: labelsSchema, blocks: z.array(z.string()) }),
+  ),
+  ledger: LedgerSchema.nullable(),
+});
+
+export class StateCorruptError extends Error {
+  override name = "StateCorruptError";
+}
+
+/** Reads a saved state document; a document that is not one we wrote is refused, never half-used. */
+export function parseState(text: string): State {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new StateCorruptError(`state is not JSON: ${(err as Error).message}`);
+  }
+  const parsed = StateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StateCorruptError(`state ${issue.path.join(".") || "document"}: ${issue.message}`);
+  }
+  return parsed.data as State;
+}
+
+export function serializeState(state: State): string {
+  return JSON.stringify(state);
+}
