@@ -1,0 +1,123 @@
+import { streamKey, type Labels } from "../domain/labels";
+import type { ClusterVerdict, Report } from "../health/report";
+import { isDown, STATUS_ORDER } from "../health/status";
+import type { Policy } from "../policy/policy";
+import type { ClusterNotice, Ledger } from "./ledger";
+import { isEmpty, type Notification, type Recovery, type UnlabeledGroup } from "./notification";
+
+export interface AlertDecision {
+  /** What to publish, or null when subscribers have nothing new to hear. */
+  notification: Notification | null;
+  /**
+   * The ledger once `notification` reached subscribers. Save it when the publish succeeded or when
+   * there was nothing to publish (it may still change silently: late/ok moves, forgotten clusters);
+   * keep the old ledger when the publish failed, so the same news is decided again next run.
+   * Null only when the ledger was null and the report incomplete.
+   */
+  ledgerAfterPublish: Ledger | null;
+}
+
+/** Findings are announced once per key: overlaps and unlabeled blocks per label set, the others per block. */
+export const findingKey = {
+  overlap: (labels: Labels) => `overlap:${streamKey(labels)}`,
+  unlabeled: (labels: Labels) => `unlabeled:${streamKey(labels)}`,
+  partial: (block: string) => `partial:${block}`,
+  corrupt: (block: string) => `corrupt:${block}`,
+};
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const worstFirst = (a: ClusterVerdict, b: ClusterVerdict) =>
+  STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byName(a.cluster, b.cluster);
+
+/**
+ * Healthchecks-style transitions: a cluster is announced when it goes down (stalled or missing),
+ * reminded every `remindEveryMs` while it stays down (0 disables reminders), and announced once when
+ * it is no longer down: `late` counts as recovered, because late is dashboard-only and staying "down"
+ * until `ok` would hide that uploads resumed. Findings are announced on first sight only.
+ *
+ * - No ledger (first run, or state rebuilt): the ledger starts from this report without announcing
+ *   known findings or "new" clusters, but clusters already down are announced: whoever deploys
+ *   blockwatch wants to hear about clusters that are broken today.
+ * - Incomplete report (run stopped on its time budget): verdicts may lack the newest blocks, so a
+ *   recovery could be missed or a stall invented. Nothing is decided: null and the ledger unchanged.
+ * - A cluster absent from the report (its blocks left the lookback and it is not expected) leaves
+ *   the ledger silently, even if it was down; if it comes back it is announced as new. Findings
+ *   that left the report are forgotten silently as well (a recurrence is announced again).
+ */
+export function decideAlerts(
+  ledger: Ledger | null,
+  report: Report,
+  now: number,
+  policy: Pick<Policy, "remindEveryMs">,
+): AlertDecision {
+  if (!report.complete) return { notification: null, ledgerAfterPublish: ledger };
+
+  const told = new Map<string, ClusterNotice>((ledger?.clusters ?? []).map((c) => [c.cluster, c]));
+  const toldFindings = new Set(ledger?.findings ?? []);
+  const firstRun = ledger === null;
+
+  const n: Notification = {
+    at: now,
+    down: [],
+    reminders: [],
+    overlaps: [],
+    corruptBlocks: [],
+    partialBlocks: [],
+    unlabeled: [],
+    recovered: [],
+    newClusters: [],
+  };
+  const clusters: ClusterNotice[] = [];
+
+  for (const v of [...report.clusters].sort(worstFirst)) {
+    const before = told.get(v.cluster);
+    // A missing cluster has no blocks: it is an expected name, not a new one worth a typo check.
+    if (!firstRun && before === undefined && v.status !== "missing") n.newClusters.push(v);
+
+    if (!isDown(v.status)) {
+      if (before?.down) n.recovered.push({ verdict: v, was: before.down.status, downSince: before.down.since } satisfies Recovery);
+      clusters.push({ cluster: v.cluster, down: null });
+      continue;
+    }
+    const status = v.status as "stalled" | "missing";
+    if (!before?.down) {
+      n.down.push(v);
+      clusters.push({ cluster: v.cluster, down: { status, since: v.since, notifiedAt: now } });
+    } else if (policy.remindEveryMs > 0 && now - before.down.notifiedAt >= policy.remindEveryMs) {
+      n.reminders.push(v);
+      clusters.push({ cluster: v.cluster, down: { ...before.down, status, notifiedAt: now } });
+    } else {
+      // Still down, already told: a stalled cluster turning missing is not news, the reminder says so.
+      clusters.push({ cluster: v.cluster, down: { ...before.down, status } });
+    }
+  }
+
+  const findings: string[] = [];
+  const firstSight = (key: string): boolean => {
+    findings.push(key);
+    return !firstRun && !toldFindings.has(key);
+  };
+  for (const o of report.overlaps) if (firstSight(findingKey.overlap(o.labels))) n.overlaps.push(o);
+  for (const c of report.corruptBlocks) if (firstSight(findingKey.corrupt(c.block))) n.corruptBlocks.push(c);
+  for (const p of report.partialBlocks) if (firstSight(findingKey.partial(p.block))) n.partialBlocks.push(p);
+  const groups = new Map<string, UnlabeledGroup>();
+  for (const u of report.unlabeledBlocks) {
+    const key = findingKey.unlabeled(u.labels);
+    const g = groups.get(key) ?? { labels: u.labels, blocks: [] };
+    g.blocks.push(u.block);
+    groups.set(key, g);
+  }
+  for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
+
+  n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
+  n.corruptBlocks.sort((a, b) => byName(a.block, b.block));
+  n.partialBlocks.sort((a, b) => byName(a.block, b.block));
+  n.unlabeled.sort((a, b) => byName(streamKey(a.labels), streamKey(b.labels)));
+  n.recovered.sort((a, b) => byName(a.verdict.cluster, b.verdict.cluster));
+  n.newClusters.sort((a, b) => byName(a.cluster, b.cluster));
+
+  return {
+    notification: isEmpty(n) ? null : n,
+    ledgerAfterPublish: { clusters: clusters.sort((a, b) => byName(a.cluster, b.cluster)), findings: [...new Set(findings)] },
+  };
+}

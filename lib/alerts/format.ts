@@ -1,0 +1,27 @@
+import { formatDuration } from "../domain/duration";
+import { plainText } from "./escape";
+
+/** Numbers as a person reads them: 10,000. */
+export function num(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** "1 cluster", "2,345 clusters". */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${num(n)} ${n === 1 ? singular : plural}`;
+}
+
+/** "2025-01-01 01:00 UTC (9h12m ago)": minutes are enough on a phone, the age saves arithmetic. */
+export function stamp(iso: string | null, now: number): string {
+  if (iso === null) return "never";
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return plainText(iso, 40);
+  const when = new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  const age = now - t;
+  return age >= 0 ? `${when} (${formatDuration(age)} ago)` : `${when} (in ${formatDuration(-age)})`;
+}
+
+/** A data lag in whole seconds, as "9h12m". */
+export function lag(seconds: number | null): string {
+  return seconds === null ? "no data" : formatDuration(seconds * 1000);
+}

@@ -1,0 +1,109 @@
+import { chatCode, plainText } from "./escape";
+import type { Notification } from "./notification";
+
+/** Where the Kubecost chart runs; defaults are the chart's and the Kubecost Thanos guide's. */
+export interface GuideOptions {
+  /** The Thanos bucket, for the IAM test pod; a placeholder when absent or not a bucket name. */
+  bucket?: string;
+  namespace?: string;
+  /** Deployment whose pod runs Prometheus and the thanos-sidecar container. */
+  deployment?: string;
+  /** Service account holding the IAM role the sidecar uploads with. */
+  serviceAccount?: string;
+}
+
+/**
+ * Our text, an identifier or a command of ours (code in chat; a command gets its own line in plain
+ * text) or a value from someone else's config (escaped).
+ */
+type Part = { text: string } | { code: string } | { cmd: string } | { value: string };
+export type Step = Part[];
+
+const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+// Options are our own configuration, but they land inside shell commands: accept names only.
+const name = (v: string | undefined, re: RegExp, fallback: string) => (v !== undefined && re.test(v) ? v : fallback);
+const NAME_MAX = 80;
+const CLUSTER_ID = { code: "prometheus.server.global.external_labels.cluster_id" };
+
+/**
+ * The checks of the Kubecost Thanos guide, with the cluster filled in: is the sidecar uploading, is
+ * the cluster labelled as we expect, can its service account reach the bucket. Findings add their
+ * own fix. Empty when the notification only carries good news.
+ */
+export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
+  const ns = name(options.namespace, K8S_NAME_RE, "kubecost");
+  const deploy = name(options.deployment, K8S_NAME_RE, "kubecost-prometheus-server");
+  const sa = name(options.serviceAccount, K8S_NAME_RE, "kubecost-serviceaccount");
+  const bucket = name(options.bucket, BUCKET_RE, "YOUR-THANOS-BUCKET");
+  const steps: Step[] = [];
+
+  const down = [...new Set([...n.down, ...n.reminders].map((v) => v.cluster))];
+  if (down.length > 0) {
+    const onCluster: Part[] = down.length === 1 ? [{ text: "On cluster " }, { value: down[0]! }] : [{ text: "On each cluster above" }];
+    steps.push([
+      { text: "Is the Thanos sidecar uploading? " },
+      ...onCluster,
+      { text: ", look for recent uploaded blocks (and errors around them):" },
+      { cmd: `kubectl logs -n ${ns} deploy/${deploy} --container thanos-sidecar | grep uploaded` },
+    ]);
+    steps.push([
+      { text: "Is it labelled as expected? In its Helm values, " },
+      CLUSTER_ID,
+      { text: " must be " },
+      ...(down.length === 1 ? [{ value: down[0]! }] : [{ text: "the cluster's name" }]),
+      { text: ", unique to that cluster." },
+    ]);
+    steps.push([
+      { text: "Can it reach the bucket? Run a test pod with the sidecar's service account (IAM role):" },
+      {
+        cmd:
+          `kubectl run -n ${ns} blockwatch-s3-test -it --rm --restart=Never --image=amazon/aws-cli ` +
+          `--overrides='{"spec":{"serviceAccountName":"${sa}"}}' -- s3 ls s3://${bucket}/`,
+      },
+    ]);
+  }
+  if (n.overlaps.length > 0) {
+    const who = [...new Set(n.overlaps.map((o) => o.cluster))];
+    steps.push([
+      { text: "Overlaps: two Prometheus servers upload with the labels of " },
+      ...(who.length === 1 ? [{ value: who[0]! }] : [{ text: "the clusters above" }]),
+      { text: " (often the chart default " },
+      { code: "cluster-one" },
+      { text: "). Give each cluster its own " },
+      CLUSTER_ID,
+      { text: "; the compactor stays halted until the overlapping blocks are marked for deletion." },
+    ]);
+  }
+  if (n.unlabeled.length > 0) {
+    steps.push([
+      { text: "Blocks without a cluster label: set " },
+      CLUSTER_ID,
+      { text: " in the Helm values of the Prometheus with the labels listed above." },
+    ]);
+  }
+  if (n.partialBlocks.length + n.corruptBlocks.length > 0) {
+    steps.push([
+      {
+        text:
+          "Partial or corrupt blocks are ignored by Thanos: check the uploading sidecar's logs for upload errors, " +
+          "then mark the blocks for deletion.",
+      },
+    ]);
+  }
+  return steps;
+}
+
+/** Plain text: commands on their own indented line, easy to copy on a phone. */
+export function stepPlain(step: Step): string {
+  return step
+    .map((p) => ("text" in p ? p.text : "code" in p ? p.code : "cmd" in p ? `\n   ${p.cmd}` : plainText(p.value, NAME_MAX)))
+    .join("");
+}
+
+/** Chat markdown: commands as inline code, values escaped. */
+export function stepChat(step: Step): string {
+  return step
+    .map((p) => ("text" in p ? p.text : "code" in p ? `\`${p.code}\`` : "cmd" in p ? ` \`${p.cmd}\`` : chatCode(p.value, NAME_MAX)))
+    .join("");
+}

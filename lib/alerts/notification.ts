@@ -1,0 +1,66 @@
+import type { Labels } from "../domain/labels";
+import type { ClusterVerdict, Report } from "../health/report";
+
+export type Severity = "critical" | "warning" | "info";
+
+export interface Recovery {
+  verdict: ClusterVerdict;
+  /** The down status subscribers were told about, and since when (ISO). */
+  was: "stalled" | "missing";
+  downSince: string;
+}
+
+/** Blocks without a cluster label, grouped by label set: one Prometheus, one line. */
+export interface UnlabeledGroup {
+  labels: Labels;
+  blocks: string[];
+}
+
+/** Everything one run tells subscribers: grouped by kind, each list sorted, never all empty. */
+export interface Notification {
+  /** The run's time (ms since epoch): "ago" in messages is measured from it. */
+  at: number;
+  /** Clusters that became stalled or missing since subscribers last saw them up. */
+  down: ClusterVerdict[];
+  /** Clusters still down `remindEvery` after subscribers were last told. */
+  reminders: ClusterVerdict[];
+  overlaps: Report["overlaps"];
+  corruptBlocks: Report["corruptBlocks"];
+  partialBlocks: Report["partialBlocks"];
+  unlabeled: UnlabeledGroup[];
+  recovered: Recovery[];
+  /** Clusters never seen before (informational: catches a typo in a cluster_id). */
+  newClusters: ClusterVerdict[];
+}
+
+/** Down clusters page someone; bucket hygiene can wait for office hours; good news is info. */
+export function severityOf(n: Notification): Severity {
+  if (n.down.length > 0 || n.reminders.length > 0) return "critical";
+  if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return "warning";
+  return "info";
+}
+
+export function isEmpty(n: Notification): boolean {
+  return (
+    n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
+      n.unlabeled.length + n.recovered.length + n.newClusters.length ===
+    0
+  );
+}
+
+/**
+ * The one cluster a notification is about, or null when it concerns several or has findings that
+ * belong to no cluster (partial, corrupt, unlabeled blocks): drives the `cluster` attribute and the
+ * Chatbot thread.
+ */
+export function soleCluster(n: Notification): string | null {
+  if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return null;
+  const names = new Set<string>([
+    ...n.down.map((v) => v.cluster),
+    ...n.reminders.map((v) => v.cluster),
+    ...n.overlaps.map((o) => o.cluster),
+    ...n.recovered.map((r) => r.verdict.cluster),
+    ...n.newClusters.map((v) => v.cluster),
+  ]);
+  return names.size === 1 ? [...names][0]! : null;
+}

@@ -1,0 +1,47 @@
+/** One object under a block prefix. */
+export interface BlockObject {
+  /** Path relative to the block prefix: `meta.json`, `chunks/000001`, `deletion-mark.json`. */
+  path: string;
+  lastModified: number;
+  size: number;
+}
+
+export type MetaRead =
+  | { kind: "found"; body: string; lastModified: number }
+  | { kind: "missing" }
+  | { kind: "too-large"; size: number };
+
+export interface RequestCounts {
+  listRequests: number;
+  getRequests: number;
+}
+
+/**
+ * The read-only view of a Thanos bucket the engine needs. Names are relative to the configured
+ * prefix: a block is addressed by its ULID alone.
+ */
+export interface BucketReader {
+  /** Where it reads, for messages: `s3://bucket/prefix` or a directory. Never holds a secret. */
+  readonly location: string;
+  readonly requests: RequestCounts;
+  /** Top-level names (no trailing slash) sorting after `startAfter`, a page at a time, in order. */
+  listTopLevel(startAfter: string): AsyncIterable<string[]>;
+  /** meta.json of a block, reading at most `maxBytes`. */
+  readMeta(block: string, maxBytes: number): Promise<MetaRead>;
+  /** Every object under a block's prefix. */
+  listBlock(block: string): Promise<BlockObject[]>;
+  hasDeletionMark(block: string): Promise<boolean>;
+}
+
+export type BucketErrorKind = "access-denied" | "no-such-bucket" | "kms" | "wrong-region" | "unreachable" | "other";
+
+/** A failure to read the bucket itself: the run cannot judge anything and says why. */
+export class BucketError extends Error {
+  override name = "BucketError";
+  constructor(
+    readonly kind: BucketErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,105 @@
+import { readdir, stat, open } from "node:fs/promises";
+import { join } from "node:path";
+import { BucketError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
+
+const PAGE = 1000;
+
+/** Thanos's FILESYSTEM objstore: the bucket layout as directories on disk. */
+export class FilesystemBucket implements BucketReader {
+  readonly requests: RequestCounts = { listRequests: 0, getRequests: 0 };
+  readonly location: string;
+  private readonly root: string;
+
+  constructor(directory: string, prefix: string) {
+    this.root = prefix ? join(directory, prefix) : directory;
+    this.location = this.root;
+  }
+
+  async *listTopLevel(startAfter: string): AsyncIterable<string[]> {
+    this.requests.listRequests += 1;
+    let entries;
+    try {
+      entries = await readdir(this.root, { withFileTypes: true });
+    } catch (err) {
+      throw fsError(err, this.root);
+    }
+    // S3 lists in UTF-8 byte order; Buffer.compare gives the same order as the server would.
+    const names = entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .filter((n) => Buffer.compare(Buffer.from(n), Buffer.from(startAfter)) > 0)
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (let i = 0; i < names.length; i += PAGE) {
+      if (i > 0) this.requests.listRequests += 1;
+      yield names.slice(i, i + PAGE);
+    }
+  }
+
+  async readMeta(block: string, maxBytes: number): Promise<MetaRead> {
+    this.requests.getRequests += 1;
+    const path = join(this.root, block, "meta.json");
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isMissing(err)) return { kind: "missing" };
+      throw fsError(err, path);
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { kind: "missing" };
+      if (info.size > maxBytes) return { kind: "too-large", size: info.size };
+      const body = await handle.readFile({ encoding: "utf8" });
+      return { kind: "found", body, lastModified: info.mtimeMs };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async listBlock(block: string): Promise<BlockObject[]> {
+    this.requests.listRequests += 1;
+    const base = join(this.root, block);
+    const out: BlockObject[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw fsError(err, dir);
+      }
+      for (const e of entries) {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(join(dir, e.name), path);
+        else if (e.isFile()) {
+          const info = await stat(join(dir, e.name));
+          out.push({ path, lastModified: info.mtimeMs, size: info.size });
+        }
+      }
+    };
+    await walk(base, "");
+    return out;
+  }
+
+  async hasDeletionMark(block: string): Promise<boolean> {
+    this.requests.getRequests += 1;
+    try {
+      return (await stat(join(this.root, block, "deletion-mark.json"))).isFile();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw fsError(err, block);
+    }
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function fsError(err: unknown, path: string): BucketError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new BucketError("no-such-bucket", `directory ${path} does not exist`);
+  if (code === "EACCES" || code === "EPERM") return new BucketError("access-denied", `permission denied reading ${path}`);
+  return new BucketError("other", `cannot read ${path}: ${(err as Error).message}`);
+}

@@ -1,0 +1,25 @@
+import { readFile } from "node:fs/promises";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { BucketReader } from "./bucket";
+import { ConfigError, parseObjstoreConfig, type ObjstoreConfig } from "./config";
+import { FilesystemBucket } from "./filesystem";
+import { S3Bucket, s3ClientConfig } from "./s3";
+
+/** The objstore config from `--objstore.config-file` or `--objstore.config`. */
+export async function loadObjstoreConfig(opts: { file?: string; inline?: string }): Promise<ObjstoreConfig> {
+  if (opts.inline !== undefined) return parseObjstoreConfig(opts.inline, "--objstore.config");
+  if (opts.file === undefined) throw new ConfigError("one of --objstore.config-file or --objstore.config is required");
+  let text: string;
+  try {
+    text = await readFile(opts.file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseObjstoreConfig(text, opts.file);
+}
+
+export function openBucket(cfg: ObjstoreConfig): BucketReader {
+  const prefix = cfg.prefix ?? "";
+  if (cfg.type === "FILESYSTEM") return new FilesystemBucket(cfg.config.directory, prefix);
+  return new S3Bucket(new S3Client(s3ClientConfig(cfg.config)), cfg.config.bucket, prefix);
+}

@@ -1,0 +1,174 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { BucketError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
+import type { S3ObjstoreConfig } from "./config";
+
+/** SDK client settings from a Thanos S3 objstore config. */
+export function s3ClientConfig(cfg: S3ObjstoreConfig, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
+  const endpoint = cfg.endpoint?.trim();
+  const awsEndpoint = !endpoint || /(^|\.)amazonaws\.com(\.cn)?(:\d+)?\/?$/.test(endpoint.replace(/^https?:\/\//, ""));
+  const regionFromEndpoint = endpoint?.match(/s3[.-]([a-z0-9-]+)\.amazonaws\.com/)?.[1];
+  const region = cfg.region || (regionFromEndpoint !== "external-1" ? regionFromEndpoint : undefined) || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
+  const config: S3ClientConfig = {
+    region,
+    // Standard retry mode: exponential backoff with jitter on throttling and 5xx.
+    maxAttempts: 5,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  };
+  if (!awsEndpoint && endpoint) {
+    config.endpoint = /^https?:\/\//.test(endpoint) ? endpoint : `${cfg.insecure ? "http" : "https"}://${endpoint}`;
+  }
+  // Thanos's "auto" lookup uses virtual-hosted style only for AWS; local servers need path style.
+  config.forcePathStyle = cfg.bucket_lookup_type === "path" || (cfg.bucket_lookup_type !== "virtual-hosted" && !awsEndpoint);
+  if (cfg.access_key && cfg.secret_key) {
+    config.credentials = {
+      accessKeyId: cfg.access_key,
+      secretAccessKey: cfg.secret_key,
+      ...(cfg.session_token ? { sessionToken: cfg.session_token } : {}),
+    };
+  }
+  return config;
+}
+
+export class S3Bucket implements BucketReader {
+  readonly requests: RequestCounts = { listRequests: 0, getRequests: 0 };
+  readonly location: string;
+  private readonly root: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    prefix: string,
+  ) {
+    this.root = prefix ? `${prefix}/` : "";
+    this.location = `s3://${bucket}/${this.root}`;
+  }
+
+  async *listTopLevel(startAfter: string): AsyncIterable<string[]> {
+    let token: string | undefined;
+    do {
+      this.requests.listRequests += 1;
+      const page = await this.call("list", () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.root,
+            Delimiter: "/",
+            StartAfter: this.root + startAfter,
+            ContinuationToken: token,
+          }),
+        ),
+      );
+      yield (page.CommonPrefixes ?? [])
+        .map((p) => p.Prefix ?? "")
+        .filter((p) => p.startsWith(this.root) && p.endsWith("/"))
+        .map((p) => p.slice(this.root.length, -1));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async readMeta(block: string, maxBytes: number): Promise<MetaRead> {
+    this.requests.getRequests += 1;
+    const key = `${this.root}${block}/meta.json`;
+    let res;
+    try {
+      // Read one byte past the cap: a larger meta.json is reported, never loaded whole.
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${maxBytes}` }));
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "NoSuchKey" || name === "NotFound") return { kind: "missing" };
+      // An empty object cannot satisfy a range: it is a (corrupt) empty meta.json.
+      if (name === "InvalidRange") return { kind: "found", body: "", lastModified: Date.now() };
+      throw this.translate(err, "get", key);
+    }
+    const total = Number(res.ContentRange?.split("/")[1] ?? res.ContentLength ?? 0);
+    if (total > maxBytes) {
+      (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      return { kind: "too-large", size: total };
+    }
+    const body = res.Body ? await res.Body.transformToString("utf-8") : "";
+    return { kind: "found", body, lastModified: res.LastModified?.getTime() ?? 0 };
+  }
+
+  async listBlock(block: string): Promise<BlockObject[]> {
+    const prefix = `${this.root}${block}/`;
+    const out: BlockObject[] = [];
+    let token: string | undefined;
+    do {
+      this.requests.listRequests += 1;
+      const page = await this.call("list", () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })),
+      );
+      for (const o of page.Contents ?? []) {
+        if (!o.Key || o.Key.endsWith("/")) continue;
+        out.push({ path: o.Key.slice(prefix.length), lastModified: o.LastModified?.getTime() ?? 0, size: o.Size ?? 0 });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async hasDeletionMark(block: string): Promise<boolean> {
+    this.requests.getRequests += 1;
+    const key = `${this.root}${block}/deletion-mark.json`;
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "NotFound" || name === "NoSuchKey") return false;
+      throw this.translate(err, "get", key);
+    }
+  }
+
+  private async call<T>(op: "list" | "get", fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.translate(err, op, this.root);
+    }
+  }
+
+  /** Turns SDK errors into one actionable line naming the permission or setting to fix. */
+  private translate(err: unknown, op: "list" | "get", key: string): BucketError {
+    const e = err as Error & { Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+    const name = e.Code ?? e.name;
+    const status = e.$metadata?.httpStatusCode;
+    const message = e.message ?? "";
+    if (/kms/i.test(name) || /kms/i.test(message)) {
+      return new BucketError(
+        "kms",
+        `KMS denied decrypting s3://${this.bucket}/${key}: grant kms:Decrypt on the bucket's KMS key to this role (${oneLine(message)})`,
+      );
+    }
+    if (name === "AccessDenied" || name === "Forbidden" || status === 403 || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch") {
+      const need =
+        op === "list"
+          ? `s3:ListBucket on arn:aws:s3:::${this.bucket}`
+          : `s3:GetObject on arn:aws:s3:::${this.bucket}/${this.root}*/meta.json`;
+      const creds = name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" ? " (the access key or secret key is not valid)" : "";
+      return new BucketError("access-denied", `access denied to ${this.location}${creds}: the credentials need ${need}`);
+    }
+    if (name === "NoSuchBucket") return new BucketError("no-such-bucket", `bucket ${this.bucket} does not exist (check config.bucket and config.endpoint)`);
+    if (name === "PermanentRedirect" || name === "AuthorizationHeaderMalformed" || status === 301) {
+      return new BucketError("wrong-region", `bucket ${this.bucket} is in another region: set config.region to the bucket's region`);
+    }
+    const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
+    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ECONNRESET" || code === "EAI_AGAIN" || name === "TimeoutError") {
+      return new BucketError("unreachable", `cannot reach the S3 endpoint for ${this.location} (${code ?? name})`);
+    }
+    if (name === "CredentialsProviderError") {
+      return new BucketError("access-denied", `no AWS credentials: set access_key/secret_key in the objstore config or use the default AWS credential chain`);
+    }
+    return new BucketError("other", `S3 ${op === "list" ? "ListObjectsV2" : "GetObject"} on ${this.location} failed: ${name}${message ? `: ${oneLine(message)}` : ""}`);
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim().slice(0, 300);
+}

@@ -1,0 +1,89 @@
+import type { Report } from "../health/report";
+import { isDown } from "../health/status";
+import { cloudwatchDimensionValue } from "./dimension";
+
+export type MetricUnit = "Seconds" | "Milliseconds" | "Bytes" | "Count" | "None";
+
+/**
+ * One CloudWatch datum, shaped like the SDK's `MetricDatum` (assignable to it) but with the fields
+ * we always set made required, so this module stays free of the SDK.
+ */
+export interface MetricDatum {
+  MetricName: string;
+  Unit: MetricUnit;
+  Value: number;
+  /** Absent only when `report.now` is not a date: CloudWatch then stamps the time of receipt. */
+  Timestamp?: Date;
+  Dimensions?: { Name: string; Value: string }[];
+}
+
+export interface MetricDataOptions {
+  /** Per-cluster metrics cost $0.30 each a month (5 per cluster); off leaves only run metrics. */
+  perClusterMetrics?: boolean;
+  /**
+   * Whether to send the `RunSucceeded` heartbeat. Default: `report.complete`. A run stopped by its
+   * time budget is not a good run: a monitor that never finishes should trip the heartbeat alarm.
+   */
+  heartbeat?: boolean;
+}
+
+export const CLUSTER_DIMENSION = "Cluster";
+
+// CloudWatch rejects |value| > 2^360 and (per older docs) tiny magnitudes; NaN/Infinity never.
+const MAX_MAGNITUDE = 2 ** 360;
+const MIN_MAGNITUDE = 2 ** -360;
+
+/** A finite value CloudWatch accepts, or null for NaN/±Infinity (unknown: better absent than 0). */
+export function cloudwatchValue(v: number): number | null {
+  if (!Number.isFinite(v)) return null;
+  const abs = Math.abs(v);
+  if (abs > MAX_MAGNITUDE) return Math.sign(v) * MAX_MAGNITUDE;
+  if (abs < MIN_MAGNITUDE) return 0;
+  return v;
+}
+
+/**
+ * The metrics of one run, run-wide ones first. Pure: same report, same data. Every datum carries
+ * `report.now`, so a late or retried publish lands on the run's own minute.
+ */
+export function metricData(report: Report, options: MetricDataOptions = {}): MetricDatum[] {
+  const nowMs = Date.parse(report.now);
+  const timestamp = Number.isFinite(nowMs) ? new Date(nowMs) : undefined;
+  const out: MetricDatum[] = [];
+  const add = (MetricName: string, Unit: MetricUnit, value: number, cluster?: string) => {
+    const Value = cloudwatchValue(value);
+    if (Value === null) return;
+    const d: MetricDatum = { MetricName, Unit, Value };
+    if (timestamp) d.Timestamp = timestamp;
+    if (cluster !== undefined) d.Dimensions = [{ Name: CLUSTER_DIMENSION, Value: cloudwatchDimensionValue(cluster) }];
+    out.push(d);
+  };
+
+  const count = (status: string) => report.clusters.filter((c) => c.status === status).length;
+  add("ClustersOk", "Count", count("ok"));
+  add("ClustersLate", "Count", count("late"));
+  add("ClustersStalled", "Count", count("stalled"));
+  add("ClustersMissing", "Count", count("missing"));
+  add("PartialBlocks", "Count", report.partialBlocks.length);
+  add("CorruptBlocks", "Count", report.corruptBlocks.length);
+  add("UnlabeledBlocks", "Count", report.unlabeledBlocks.length);
+  // Distinct blocks: a block has one label set, so groups do not share blocks, but do not rely on it.
+  add("OverlappingBlocks", "Count", new Set(report.overlaps.flatMap((o) => o.blocks)).size);
+  if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
+  add("RunDurationMs", "Milliseconds", report.stats.durationMs);
+
+  if (options.perClusterMetrics ?? true) {
+    for (const c of report.clusters) {
+      if (c.dataLagSeconds !== null) add("DataLagSeconds", "Seconds", c.dataLagSeconds, c.cluster);
+      if (c.lastUploadAt !== null) {
+        // Whole seconds, like dataLagSeconds; an unparseable time gives NaN and is dropped by add().
+        add("UploadAgeSeconds", "Seconds", Math.floor((nowMs - Date.parse(c.lastUploadAt)) / 1000), c.cluster);
+      }
+      add("BlocksUploaded", "Count", c.blocksUploaded, c.cluster);
+      add("BytesUploaded", "Bytes", c.bytesUploaded, c.cluster);
+      // A 0/1 flag, not a count of events: unit None, alarm on Maximum.
+      add("Stalled", "None", isDown(c.status) ? 1 : 0, c.cluster);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import type { BucketReader } from "../bucket/bucket";
+import type { PendingPrefix } from "../domain/block";
+import { MAX_META_BYTES, parseMeta } from "../domain/meta";
+import { isUlid, ulidFloor, ulidTime } from "../domain/ulid";
+import { blocksToCheckForDeletion, type ObservedBlock, type Observation } from "../health/evaluate";
+import type { Policy } from "../policy/policy";
+import type { State } from "../state/state";
+import { forEachLimit } from "./concurrency";
+
+export interface ScanOptions {
+  /** meta.json reads in flight at once. */
+  concurrency: number;
+  /** Wall-clock time (ms, per `clock`) after which no new page is started; progress is kept. */
+  deadline?: number;
+  clock?: () => number;
+}
+
+/**
+ * Reads what is new in the bucket since the previous state: the imperative shell around the
+ * pure evaluation. Costs one LIST per 1,000 prefixes listed and one GET per new block; prefixes
+ * without meta.json cost one more LIST each time they are re-checked.
+ */
+export async function scanBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: ScanOptions): Promise<Omit<Observation, "stats"> & { prefixesListed: number; metaRead: number }> {
+  const clock = opts.clock ?? Date.now;
+  const horizon = ulidFloor(now - policy.lookbackMs);
+  let startAfter = horizon;
+  if (prev.cursor !== null) {
+    // Re-list a window behind the cursor: a recovering sidecar ships blocks created before it.
+    const relistFrom = ulidFloor(Math.min(ulidTime(prev.cursor), now) - policy.relistMs);
+    if (relistFrom > startAfter) startAfter = relistFrom;
+  }
+  const known = new Set([...prev.recent, ...prev.pending.map((p) => p.block)]);
+  // A future ULID (clock skew) must not carry the cursor past blocks still to come.
+  const cursorCap = ulidFloor(now + 1);
+
+  const blocks: ObservedBlock[] = [];
+  const corrupt: Observation["corrupt"] = [];
+  const pending: PendingPrefix[] = [];
+  const processed: string[] = [];
+  let cursor = prev.cursor;
+  let complete = true;
+  let prefixesListed = 0;
+  let metaRead = 0;
+
+  const read = async (block: string) => {
+    metaRead += 1;
+    const meta = await bucket.readMeta(block, MAX_META_BYTES);
+    if (meta.kind === "found") {
+      const parsed = parseMeta(block, meta.body, meta.lastModified);
+      if (parsed.ok) blocks.push({ ...parsed.block, deletionMarked: null });
+      else corrupt.push({ block, reason: parsed.reason, deletionMarked: null });
+      return true;
+    }
+    if (meta.kind === "too-large") {
+      corrupt.push({ block, reason: `meta.json is ${meta.size} bytes, over the ${MAX_META_BYTES}-byte limit`, deletionMarked: null });
+      return true;
+    }
+    return false;
+  };
+  // A prefix without meta.json: an upload in progress, an aborted one, or a deletion in progress.
+  const inspectIncomplete = async (block: string) => {
+    const objects = await bucket.listBlock(block);
+    if (objects.length === 0) return; // gone
+    if (objects.some((o) => o.path === "deletion-mark.json")) return; // being deleted, not a failure
+    if (objects.some((o) => o.path === "meta.json") && (await read(block))) return; // completed meanwhile
+    const newest = Math.max(...objects.map((o) => o.lastModified));
+    pending.push({ block, lastActivity: Math.max(ulidTime(block), newest) });
+  };
+
+  for await (const page of bucket.listTopLevel(startAfter)) {
+    if (opts.deadline !== undefined && clock() > opts.deadline) {
+      complete = false;
+      break;
+    }
+    prefixesListed += page.length;
+    const names = page.filter(isUlid);
+    await forEachLimit(
+      names.filter((n) => !known.has(n)),
+      opts.concurrency,
+      async (n) => {
+        if (!(await read(n))) await inspectIncomplete(n);
+      },
+    );
+    for (const n of names) {
+      processed.push(n);
+      if (n <= cursorCap && (cursor === null || n > cursor)) cursor = n;
+    }
+  }
+
+  // Earlier prefixes without meta.json: still uploading, completed, aborted or deleted since?
+  const horizonTime = now - policy.lookbackMs;
+  await forEachLimit(
+    prev.pending.filter((p) => ulidTime(p.block) >= horizonTime),
+    opts.concurrency,
+    (p) => inspectIncomplete(p.block),
+  );
+
+  // Only blocks about to become a finding pay for a deletion-mark lookup.
+  const suspects = blocksToCheckForDeletion(prev, blocks, policy, now);
+  const toCheck = [...blocks.filter((b) => suspects.has(b.ulid)), ...corrupt];
+  await forEachLimit(toCheck, opts.concurrency, async (item) => {
+    item.deletionMarked = await bucket.hasDeletionMark("ulid" in item ? item.ulid : item.block);
+  });
+
+  // An empty listing still proves there is nothing before the horizon to come back for.
+  if (cursor === null && complete) cursor = horizon;
+  const recentFrom = cursor === null ? now : ulidTime(cursor) - policy.relistMs;
+  const recent = processed.filter((n) => ulidTime(n) >= recentFrom);
+  return { cursor, complete, recent, blocks, corrupt, pending, prefixesListed, metaRead };
+}
