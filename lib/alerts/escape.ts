@@ -8,7 +8,8 @@ import { formatLabels, type Labels } from "../domain/labels";
 /** Longest value shown: its start and an ellipsis keep it recognisable. */
 export const MAX_VALUE_CHARS = 200;
 
-// Line breaks collapse to one space, so a value cannot forge extra lines of a message.
+// Line breaks collapse to one space, so a value cannot forge extra lines of a message (as do runs of
+// spaces left behind).
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 // Controls, zero-width spaces and bidi overrides (which can make a name read as another one), BOM,
 // noncharacters. ZWJ/ZWNJ stay: scripts such as Persian and emoji sequences need them.
@@ -18,7 +19,12 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** One line of plain text (email, SMS, SQS): printable, single-line, at most `max` characters. */
 export function plainText(value: string, max = MAX_VALUE_CHARS): string {
-  const clean = value.replace(LONE_SURROGATE, "\ufffd").replace(LINE_BREAKS, " ").replace(INVISIBLE, "").trim();
+  const clean = value
+    .replace(LONE_SURROGATE, "\ufffd")
+    .replace(LINE_BREAKS, " ")
+    .replace(INVISIBLE, "")
+    .replace(/ {2,}/g, " ")
+    .trim();
   if (clean === "") return value === "" ? "(empty)" : "(unprintable)";
   if (clean.length <= max) return clean;
   const chars = Array.from(clean); // code points: never cut a surrogate pair in two

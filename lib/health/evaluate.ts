@@ -198,6 +198,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     unlabeled: [...unlabeled.values()].sort(byBlock),
     overlaps,
     ledger: prev.ledger,
+    outbox: prev.outbox,
   };
   const report: Report = {
     now: iso(now),

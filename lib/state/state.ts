@@ -44,6 +44,18 @@ export interface State {
   overlaps: Record<string, { cluster: string; labels: Labels; blocks: string[] }>;
   /** What subscribers have been told: updated only after a publish succeeded. Null: never published. */
   ledger: Ledger | null;
+  /**
+   * A notification claimed by a run and being published. Saved (conditionally) before publishing,
+   * so a concurrent run sees it and does not send the same alert; cleared once published or failed.
+   */
+  outbox: Outbox | null;
+}
+
+export interface Outbox {
+  id: string;
+  claimedAt: number;
+  /** The ledger to save once the publish has succeeded. */
+  ledgerAfter: Ledger;
 }
 
 export function emptyState(): State {
@@ -58,6 +70,7 @@ export function emptyState(): State {
     unlabeled: [],
     overlaps: {},
     ledger: null,
+    outbox: null,
   };
 }
 
@@ -94,6 +107,7 @@ const StateSchema = z.object({
     z.object({ cluster: z.string(), labels: labelsSchema, blocks: z.array(z.string()) }),
   ),
   ledger: LedgerSchema.nullable(),
+  outbox: z.object({ id: z.string(), claimedAt: ms, ledgerAfter: LedgerSchema }).nullable().default(null),
 });
 
 export class StateCorruptError extends Error {

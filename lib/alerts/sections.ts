@@ -1,0 +1,106 @@
+import type { ClusterVerdict } from "../health/report";
+import { chatCode, labelsText, plainText } from "./escape";
+import { count, lag, num, stamp } from "./format";
+import type { Notification, Recovery, UnlabeledGroup } from "./notification";
+
+/**
+ * One kind of news in a notification, worst kinds first. Items render on demand so that a message
+ * about 10,000 clusters only formats the few it lists.
+ */
+export interface Section {
+  title: string;
+  total: number;
+  /** Plain text: "- " then the item, continuation lines indented by two spaces. */
+  plain(i: number): string;
+  /** Chat markdown: one line. */
+  chat(i: number): string;
+}
+
+const BLOCKS_LISTED = 5;
+
+function section<T>(title: string, items: readonly T[], plain: (t: T) => string, chat: (t: T) => string): Section {
+  return { title, total: items.length, plain: (i) => plain(items[i]!), chat: (i) => chat(items[i]!) };
+}
+
+function blockList(blocks: readonly string[], code: boolean): string {
+  const shown = blocks.slice(0, BLOCKS_LISTED).map((b) => (code ? chatCode(b, 40) : plainText(b, 40)));
+  const more = blocks.length - shown.length;
+  return shown.join(", ") + (more > 0 ? ` and ${num(more)} more` : "");
+}
+
+export function sections(n: Notification): Section[] {
+  const now = n.at;
+  const verdictPlain = (v: ClusterVerdict): string => {
+    const lines = [`- ${plainText(v.cluster)}: ${v.status} since ${stamp(v.since, now)}`];
+    if (v.newestMaxTime !== null) {
+      lines.push(`  lag ${lag(v.dataLagSeconds)}, newest data ${stamp(v.newestMaxTime, now)}`);
+      if (v.newestBlock !== null) lines.push(`  newest block ${plainText(v.newestBlock, 40)}`);
+    } else {
+      lines.push("  no block within the lookback window");
+    }
+    if (v.lastUploadAt !== null) lines.push(`  last upload ${stamp(v.lastUploadAt, now)}`);
+    return lines.join("\n");
+  };
+  const verdictChat = (v: ClusterVerdict): string => {
+    const parts = [`• ${chatCode(v.cluster)} ${v.status} since ${stamp(v.since, now)}`];
+    if (v.newestMaxTime === null) parts.push("no block within the lookback window");
+    else parts.push(`lag *${lag(v.dataLagSeconds)}*`);
+    if (v.newestBlock !== null) parts.push(`newest block ${chatCode(v.newestBlock, 40)}`);
+    if (v.lastUploadAt !== null) parts.push(`last upload ${stamp(v.lastUploadAt, now)}`);
+    return parts.join(", ");
+  };
+  const recoveredText = (r: Recovery, name: string) =>
+    `${name}: ${r.verdict.status} again, lag ${lag(r.verdict.dataLagSeconds)}; was ${r.was} since ${stamp(r.downSince, now)}`;
+  const newText = (v: ClusterVerdict, name: string) =>
+    `${name}: first seen, ${count(v.streams.length, "stream")}, newest data ${stamp(v.newestMaxTime, now)}`;
+  const overlapText = (o: Notification["overlaps"][number], name: string, labels: string, code: boolean) =>
+    `${name}: ${count(o.blocks.length, "block")} with labels ${labels} overlap: ${blockList(o.blocks, code)}`;
+  const unlabeledText = (u: UnlabeledGroup, labels: string, code: boolean) =>
+    `${labels}: ${count(u.blocks.length, "block")}: ${blockList(u.blocks, code)}`;
+  const partialText = (p: Notification["partialBlocks"][number], block: string) =>
+    `${block}: no meta.json, no activity for ${lag(p.ageSeconds)}`;
+
+  const stalled = n.down.filter((v) => v.status === "stalled");
+  const missing = n.down.filter((v) => v.status === "missing");
+  return [
+    section("Missing", missing, verdictPlain, verdictChat),
+    section("Stalled", stalled, verdictPlain, verdictChat),
+    section("Still down (reminder)", n.reminders, verdictPlain, verdictChat),
+    section(
+      "Overlapping uploads (the compactor halts on these)",
+      n.overlaps,
+      (o) => `- ${overlapText(o, plainText(o.cluster), labelsText(o.labels), false)}`,
+      (o) => `• ${overlapText(o, chatCode(o.cluster), chatCode(labelsText(o.labels), 300), true)}`,
+    ),
+    section(
+      "Corrupt blocks",
+      n.corruptBlocks,
+      (c) => `- ${plainText(c.block, 40)}: ${plainText(c.reason)}`,
+      (c) => `• ${chatCode(c.block, 40)}: ${chatCode(c.reason)}`,
+    ),
+    section(
+      "Partial uploads",
+      n.partialBlocks,
+      (p) => `- ${partialText(p, plainText(p.block, 40))}`,
+      (p) => `• ${partialText(p, chatCode(p.block, 40))}`,
+    ),
+    section(
+      "Blocks without cluster label",
+      n.unlabeled,
+      (u) => `- ${unlabeledText(u, labelsText(u.labels), false)}`,
+      (u) => `• ${unlabeledText(u, chatCode(labelsText(u.labels), 300), true)}`,
+    ),
+    section(
+      "Recovered",
+      n.recovered,
+      (r) => `- ${recoveredText(r, plainText(r.verdict.cluster))}`,
+      (r) => `• ${recoveredText(r, chatCode(r.verdict.cluster))}`,
+    ),
+    section(
+      "New clusters",
+      n.newClusters,
+      (v) => `- ${newText(v, plainText(v.cluster))}`,
+      (v) => `• ${newText(v, chatCode(v.cluster))}`,
+    ),
+  ].filter((s) => s.total > 0);
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { parseDuration } from "../domain/duration";
+import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+
+/** What the scheduled Lambda is told through its environment (serverless.yml sets every key). */
+export interface MonitorConfig {
+  thanosBucket: string;
+  thanosPrefix: string;
+  thanosRegion: string | undefined;
+  stateBucket: string;
+  stateKey: string;
+  alertTopicArn: string;
+  metricNamespace: string;
+  perClusterMetrics: boolean;
+  policy: Policy;
+  concurrency: number;
+}
+
+const duration = (name: string, fallback: string) =>
+  z.string().default(fallback).transform((v, ctx) => {
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `${name}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+const list = z
+  .string()
+  .default("")
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+const nonEmpty = z.string().trim().min(1);
+
+const Env = z.object({
+  THANOS_BUCKET: nonEmpty,
+  THANOS_PREFIX: z.string().default("").transform((p) => p.replace(/^\/+|\/+$/g, "")),
+  THANOS_REGION: z.string().optional().transform((r) => r || undefined),
+  STATE_BUCKET: nonEmpty,
+  STATE_KEY: nonEmpty.default("state/blockwatch.json"),
+  ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
+  METRIC_NAMESPACE: nonEmpty.default("Blockwatch"),
+  PER_CLUSTER_METRICS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  CLUSTER_LABEL: nonEmpty.default("cluster_id"),
+  EXPECTED_CLUSTERS: list,
+  LATE_AFTER: duration("LATE_AFTER", "3h30m"),
+  STALL_AFTER: duration("STALL_AFTER", "4h"),
+  REMIND_EVERY: duration("REMIND_EVERY", "24h"),
+  LOOKBACK: duration("LOOKBACK", "7d"),
+  CLUSTER_OVERRIDES: z.string().default(""),
+  CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+});
+
+/** Validated once at cold start; a bad deployment fails loudly with the variable's name. */
+export function configFromEnv(env: Record<string, string | undefined>): MonitorConfig {
+  // serverless.yml passes empty strings for unset optional params: treat them as absent.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = Env.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = issue.path.join(".");
+    throw new Error(`configuration: ${name} ${issue.code === "invalid_type" && !(name in present) ? "is required" : issue.message}`);
+  }
+  const e = parsed.data;
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    clusterLabel: e.CLUSTER_LABEL,
+    defaults: { lateAfterMs: e.LATE_AFTER, stallAfterMs: e.STALL_AFTER },
+    clusters: parseClusterOverrides([e.CLUSTER_OVERRIDES]),
+    expectedClusters: e.EXPECTED_CLUSTERS,
+    lookbackMs: e.LOOKBACK,
+    remindEveryMs: e.REMIND_EVERY,
+  };
+  validatePolicy(policy);
+  return {
+    thanosBucket: e.THANOS_BUCKET,
+    thanosPrefix: e.THANOS_PREFIX,
+    thanosRegion: e.THANOS_REGION,
+    stateBucket: e.STATE_BUCKET,
+    stateKey: e.STATE_KEY,
+    alertTopicArn: e.ALERT_TOPIC_ARN,
+    metricNamespace: e.METRIC_NAMESPACE,
+    perClusterMetrics: e.PER_CLUSTER_METRICS,
+    policy,
+    concurrency: e.CONCURRENCY,
+  };
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { decideAlerts } from "../alerts/decide";
+import { severityOf, type Notification } from "../alerts/notification";
+import type { AlertPublisher } from "../alerts/sns-publisher";
+import type { BucketReader } from "../bucket/bucket";
+import { checkBucket } from "../engine/check";
+import type { Judgement } from "../health/evaluate";
+import type { Report } from "../health/report";
+import { publishReportMetrics } from "../metrics/publish";
+import type { MetricsSink } from "../metrics/sink";
+import type { Policy } from "../policy/policy";
+import { StateCorruptError, emptyState, parseState, serializeState, type Outbox, type State } from "../state/state";
+import type { StateStore } from "../state/store";
+import type { Logger } from "./log";
+
+export interface MonitorDeps {
+  bucket: BucketReader;
+  store: StateStore;
+  alerts: AlertPublisher;
+  metrics: MetricsSink;
+  log: Logger;
+  /** Wall clock (ms) for the time budget and durations; judgements use `now` alone. */
+  clock: () => number;
+}
+
+export interface MonitorOptions {
+  policy: Policy;
+  metricNamespace: string;
+  perClusterMetrics: boolean;
+  concurrency: number;
+  /** No new listing page is started after this wall-clock time (ms). */
+  deadline?: number;
+  /** A claimed notification younger than this belongs to a run still in flight. */
+  inflightMs?: number;
+  /** Conditional-write attempts before giving up on a contended state. */
+  maxAttempts?: number;
+}
+
+export interface RunSummary {
+  report: Report;
+  alert: { published: boolean; failed: boolean; severity?: string };
+  metrics: { sent: number; failed: number };
+  stateAttempts: number;
+}
+
+/**
+ * One scheduled run: read state, check the bucket, decide alerts, save, publish, acknowledge.
+ * A notification is claimed in the state (conditional write) before it is published, so two
+ * overlapping runs never send it twice; the ledger advances only after a successful publish, so a
+ * failed publish is decided again by the next run.
+ */
+export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOptions): Promise<RunSummary> {
+  const { store, log } = deps;
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const inflightMs = opts.inflightMs ?? 15 * 60_000;
+
+  let judgement: Judgement | undefined;
+  let claim: { outbox: Outbox; notification: Notification } | null = null;
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    const stored = await store.load();
+    const prev = await readState(stored.text, store, log, now);
+    judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+
+    const inflight = prev.outbox && now - prev.outbox.claimedAt < inflightMs ? prev.outbox : null;
+    const next: State = judgement.state;
+    claim = null;
+    if (inflight) {
+      // Another run is publishing right now: its notification covers this news; if it fails, the next run re-decides.
+      next.ledger = prev.ledger;
+      next.outbox = inflight;
+    } else {
+      const decision = decideAlerts(prev.ledger, judgement.report, now, opts.policy);
+      if (decision.notification) {
+        const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };
+        claim = { outbox, notification: decision.notification };
+        next.ledger = prev.ledger;
+        next.outbox = outbox;
+      } else {
+        next.ledger = decision.ledgerAfterPublish;
+        next.outbox = null;
+      }
+    }
+    const saved = await store.save(serializeState(next), stored.version);
+    if (saved.saved) break;
+    if (attempt >= maxAttempts) throw new Error(`state changed under ${attempt} consecutive runs; giving up this run`);
+    log.log("info", "state changed by a concurrent run; re-reading and re-applying", { attempt });
+  }
+
+  const alert: RunSummary["alert"] = { published: false, failed: false };
+  if (claim) {
+    alert.severity = severityOf(claim.notification);
+    try {
+      await deps.alerts.publish(claim.notification);
+      alert.published = true;
+    } catch (err) {
+      alert.failed = true;
+      log.log("error", "alert publish failed; it will be decided again next run", { error: errorText(err) });
+    }
+    await acknowledge(store, claim.outbox, alert.published, log, maxAttempts);
+  }
+
+  const report = judgement.report;
+  const metrics = await publishReportMetrics(report, deps.metrics, {
+    namespace: opts.metricNamespace,
+    perClusterMetrics: opts.perClusterMetrics,
+  });
+  if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
+  return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt };
+}
+
+/** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */
+async function readState(text: string | null, store: StateStore, log: Logger, now: number): Promise<State> {
+  if (text === null) return emptyState();
+  try {
+    return parseState(text);
+  } catch (err) {
+    if (!(err instanceof StateCorruptError)) throw err;
+    const aside = await store.setAside(text, `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
+    log.log("warn", "state document is damaged; kept aside and rebuilt from the lookback window", { reason: err.message, keptAs: aside });
+    return emptyState();
+  }
+}
+
+/** Settles the claimed notification: the ledger advances only if it was published. */
+async function acknowledge(store: StateStore, outbox: Outbox, published: boolean, log: Logger, maxAttempts: number) {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const stored = await store.load();
+    if (stored.text === null) return;
+    let state: State;
+    try {
+      state = parseState(stored.text);
+    } catch {
+      return;
+    }
+    if (state.outbox?.id !== outbox.id) return; // settled or replaced meanwhile
+    if (published) state.ledger = outbox.ledgerAfter;
+    state.outbox = null;
+    if ((await store.save(serializeState(state), stored.version)).saved) return;
+  }
+  log.log("warn", "could not record the alert outcome; a later run settles it", { outbox: outbox.id });
+}
+
+function errorText(err: unknown): string {
+  const e = err as Error;
+  return `${e?.name ?? "Error"}: ${String(e?.message ?? err).slice(0, 300)}`;
+}

@@ -1,0 +1,18 @@
+/** A saved state document and the version it was read at (an S3 ETag, a file's mtime). */
+export interface StoredState {
+  text: string | null;
+  version: string | null;
+}
+
+/**
+ * Where the Lambda keeps its state. `save` is conditional: it succeeds only when the document is
+ * still at `version` (null: must not exist yet), so two overlapping runs cannot lose an update.
+ */
+export interface StateStore {
+  load(): Promise<StoredState>;
+  save(text: string, version: string | null): Promise<SaveResult>;
+  /** Keeps a damaged document beside the state, under a new name, before it is rebuilt. */
+  setAside(text: string, suffix: string): Promise<string>;
+}
+
+export type SaveResult = { saved: true; version: string | null } | { saved: false };

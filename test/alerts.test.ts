@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import { decideAlerts, findingKey } from "../lib/alerts/decide";
+import { LedgerSchema, type Ledger } from "../lib/alerts/ledger";
+import { severityOf, soleCluster, type Notification } from "../lib/alerts/notification";
+import type { ClusterVerdict, Report } from "../lib/health/report";
+import type { ClusterStatus } from "../lib/health/status";
+import { emptyState, parseState, serializeState } from "../lib/state/state";
+
+const H = 3_600_000;
+const T0 = Date.parse("2025-06-01T12:00:00Z");
+const policy = { remindEveryMs: 24 * H };
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function verdict(cluster: string, status: ClusterStatus, at = T0): ClusterVerdict {
+  const lagH = { ok: 1, late: 3.75, stalled: 9, missing: 0 }[status];
+  const has = status !== "missing";
+  return {
+    cluster,
+    status,
+    dataLagSeconds: has ? lagH * 3600 : null,
+    newestMaxTime: has ? iso(at - lagH * H) : null,
+    lastUploadAt: has ? iso(at - lagH * H + 30 * 60_000) : null,
+    newestBlock: has ? "01JX0000000000000000000000" : null,
+    since: iso(at - 5 * H),
+    blocksUploaded: 0,
+    bytesUploaded: 0,
+    streams: has ? [{ labels: { cluster_id: cluster }, status, dataLagSeconds: lagH * 3600 }] : [],
+  };
+}
+
+function report(clusters: ClusterVerdict[], extra: Partial<Report> = {}): Report {
+  return {
+    now: iso(T0),
+    complete: true,
+    clusters,
+    partialBlocks: [],
+    corruptBlocks: [],
+    unlabeledBlocks: [],
+    overlaps: [],
+    newClusters: [],
+    stats: { prefixesListed: 0, metaRead: 0, listRequests: 0, getRequests: 0, durationMs: 0 },
+    ...extra,
+  };
+}
+
+/** The ledger after a successful first run on healthy clusters a and b. */
+const baseline = (): Ledger => decideAlerts(null, report([verdict("a", "ok"), verdict("b", "ok")]), T0, policy).ledgerAfterPublish!;
+
+/** What a notification says, in short, for table rows. */
+function summary(n: Notification | null): string[] {
+  if (n === null) return [];
+  return [
+    ...n.down.map((v) => `${v.status}:${v.cluster}`),
+    ...n.reminders.map((v) => `reminder:${v.cluster}`),
+    ...n.overlaps.map((o) => `overlap:${o.cluster}`),
+    ...n.corruptBlocks.map((c) => `corrupt:${c.block}`),
+    ...n.partialBlocks.map((p) => `partial:${p.block}`),
+    ...n.unlabeled.map((u) => `unlabeled:${u.blocks.length}`),
+    ...n.recovered.map((r) => `recovered:${r.verdict.cluster}<-${r.was}`),
+    ...n.newClusters.map((v) => `new:${v.cluster}`),
+  ];
+}
+
+/** Runs reports in turn, each published successfully unless marked as failed. */
+function runs(start: Ledger | null, steps: { at: number; report: Report; publishFails?: boolean }[]): string[][] {
+  let ledger = start;
+  return steps.map(({ at, report: r, publishFails }) => {
+    const d = decideAlerts(ledger, r, at, policy);
+    if (!(d.notification !== null && publishFails)) ledger = d.ledgerAfterPublish;
+    return summary(d.notification);
+  });
+}
+
+const ok = report([verdict("a", "ok"), verdict("b", "ok")]);
+const aStalled = report([verdict("a", "stalled"), verdict("b", "ok")]);
+const aLate = report([verdict("a", "late"), verdict("b", "ok")]);
+const overlap = { cluster: "cluster-one", labels: { cluster_id: "cluster-one" }, blocks: ["01A", "01B"] };
+
+describe("decideAlerts: transitions against the ledger", () => {
+  const table: { name: string; steps: { at: number; report: Report; publishFails?: boolean }[]; expected: string[][] }[] = [
+    { name: "stall alerts", steps: [{ at: T0, report: aStalled }], expected: [["stalled:a"]] },
+    {
+      name: "the same stall next run says nothing",
+      steps: [{ at: T0, report: aStalled }, { at: T0 + 2 * H, report: aStalled }],
+      expected: [["stalled:a"], []],
+    },
+    {
+      name: "a reminder every remindEvery while down, not in between",
+      steps: [
+        { at: T0, report: aStalled },
+        { at: T0 + 23 * H, report: aStalled },
+        { at: T0 + 24 * H, report: aStalled },
+        { at: T0 + 26 * H, report: aStalled },
+        { at: T0 + 48 * H, report: aStalled },
+      ],
+      expected: [["stalled:a"], [], ["reminder:a"], [], ["reminder:a"]],
+    },
+    {
+      name: "recovery is announced once",
+      steps: [{ at: T0, report: aStalled }, { at: T0 + 2 * H, report: ok }, { at: T0 + 4 * H, report: ok }],
+      expected: [["stalled:a"], ["recovered:a<-stalled"], []],
+    },
+    {
+      name: "late after stalled counts as recovered (late is dashboard-only), then ok says nothing",
+      steps: [{ at: T0, report: aStalled }, { at: T0 + 2 * H, report: aLate }, { at: T0 + 4 * H, report: ok }],
+      expected: [["stalled:a"], ["recovered:a<-stalled"], []],
+    },
+    {
+      name: "ok -> late -> ok is silent",
+      steps: [{ at: T0, report: aLate }, { at: T0 + 2 * H, report: ok }],
+      expected: [[], []],
+    },
+    {
+      name: "an expected cluster without blocks is missing (and not new)",
+      steps: [{ at: T0, report: report([verdict("a", "ok"), verdict("b", "ok"), verdict("expected", "missing")]) }],
+      expected: [["missing:expected"]],
+    },
+    {
+      name: "stalled turning missing is still the same outage",
+      steps: [
+        { at: T0, report: aStalled },
+        { at: T0 + 2 * H, report: report([verdict("a", "missing"), verdict("b", "ok")]) },
+        { at: T0 + 4 * H, report: ok },
+      ],
+      expected: [["stalled:a"], [], ["recovered:a<-missing"]],
+    },
+    {
+      name: "an overlap is announced on first sight only, per label set",
+      steps: [
+        { at: T0, report: report(ok.clusters, { overlaps: [overlap] }) },
+        { at: T0 + 2 * H, report: report(ok.clusters, { overlaps: [{ ...overlap, blocks: ["01A", "01B", "01C"] }] }) },
+        {
+          at: T0 + 4 * H,
+          report: report(ok.clusters, {
+            overlaps: [overlap, { cluster: "cluster-one", labels: { cluster_id: "cluster-one", replica: "1" }, blocks: ["01D", "01E"] }],
+          }),
+        },
+      ],
+      expected: [["overlap:cluster-one"], [], ["overlap:cluster-one"]],
+    },
+    {
+      name: "a finding that went away and came back is announced again",
+      steps: [
+        { at: T0, report: report(ok.clusters, { overlaps: [overlap] }) },
+        { at: T0 + 2 * H, report: ok },
+        { at: T0 + 4 * H, report: report(ok.clusters, { overlaps: [overlap] }) },
+      ],
+      expected: [["overlap:cluster-one"], [], ["overlap:cluster-one"]],
+    },
+    {
+      name: "partial and corrupt blocks once per block",
+      steps: [
+        { at: T0, report: report(ok.clusters, { partialBlocks: [{ block: "01P", ageSeconds: 3 * 3600 }], corruptBlocks: [{ block: "01C", reason: "meta.json is not JSON" }] }) },
+        { at: T0 + 2 * H, report: report(ok.clusters, { partialBlocks: [{ block: "01P", ageSeconds: 5 * 3600 }, { block: "01Q", ageSeconds: 7300 }], corruptBlocks: [{ block: "01C", reason: "meta.json is not JSON" }] }) },
+      ],
+      expected: [["corrupt:01C", "partial:01P"], ["partial:01Q"]],
+    },
+    {
+      name: "unlabeled blocks once per label set, not per block",
+      steps: [
+        { at: T0, report: report(ok.clusters, { unlabeledBlocks: ["01U1", "01U2", "01U3"].map((block) => ({ block, labels: { prometheus: "kubecost/p" } })) }) },
+        { at: T0 + 2 * H, report: report(ok.clusters, { unlabeledBlocks: ["01U1", "01U2", "01U3", "01U4"].map((block) => ({ block, labels: { prometheus: "kubecost/p" } })) }) },
+      ],
+      expected: [["unlabeled:3"], []],
+    },
+    {
+      name: "a new cluster is announced once",
+      steps: [
+        { at: T0, report: report([...ok.clusters, verdict("c", "ok")]) },
+        { at: T0 + 2 * H, report: report([...ok.clusters, verdict("c", "ok")]) },
+      ],
+      expected: [["new:c"], []],
+    },
+    {
+      name: "a new cluster that is already stalled is both new and down",
+      steps: [{ at: T0, report: report([...ok.clusters, verdict("c", "stalled")]) }],
+      expected: [["stalled:c", "new:c"]],
+    },
+    {
+      name: "nothing changed: no notification",
+      steps: [{ at: T0, report: ok }, { at: T0 + 2 * H, report: ok }],
+      expected: [[], []],
+    },
+    {
+      name: "a failed publish leaves the ledger behind: the same news is sent again",
+      steps: [
+        { at: T0, report: aStalled, publishFails: true },
+        { at: T0 + 2 * H, report: aStalled, publishFails: true },
+        { at: T0 + 4 * H, report: aStalled },
+        { at: T0 + 6 * H, report: aStalled },
+      ],
+      expected: [["stalled:a"], ["stalled:a"], ["stalled:a"], []],
+    },
+    {
+      name: "a failed recovery notice is sent again",
+      steps: [
+        { at: T0, report: aStalled },
+        { at: T0 + 2 * H, report: ok, publishFails: true },
+        { at: T0 + 4 * H, report: ok },
+        { at: T0 + 6 * H, report: ok },
+      ],
+      expected: [["stalled:a"], ["recovered:a<-stalled"], ["recovered:a<-stalled"], []],
+    },
+    {
+      name: "an incomplete report decides nothing: neither a stall nor a recovery",
+      steps: [
+        { at: T0, report: { ...aStalled, complete: false } },
+        { at: T0 + 2 * H, report: aStalled },
+        { at: T0 + 4 * H, report: { ...ok, complete: false } },
+        { at: T0 + 6 * H, report: ok },
+      ],
+      expected: [[], ["stalled:a"], [], ["recovered:a<-stalled"]],
+    },
+    {
+      name: "a cluster that left the report is dropped silently, and is new when it comes back",
+      steps: [
+        { at: T0, report: aStalled },
+        { at: T0 + 2 * H, report: report([verdict("b", "ok")]) },
+        { at: T0 + 4 * H, report: ok },
+      ],
+      expected: [["stalled:a"], [], ["new:a"]],
+    },
+  ];
+
+  for (const row of table) {
+    it(row.name, () => {
+      expect(runs(baseline(), row.steps)).toEqual(row.expected);
+    });
+  }
+
+  it("several changes make one grouped notification, worst first", () => {
+    const r = report([verdict("z", "stalled"), verdict("a", "stalled"), verdict("b", "missing"), verdict("c", "ok")], {
+      overlaps: [overlap],
+    });
+    const start: Ledger = { clusters: [{ cluster: "c", down: { status: "stalled", since: iso(T0 - 9 * H), notifiedAt: T0 - H } }, { cluster: "z", down: null }, { cluster: "a", down: null }, { cluster: "b", down: null }], findings: [] };
+    const d = decideAlerts(start, r, T0, policy);
+    expect(summary(d.notification)).toEqual(["missing:b", "stalled:a", "stalled:z", "overlap:cluster-one", "recovered:c<-stalled"]);
+    expect(severityOf(d.notification!)).toBe("critical");
+    expect(soleCluster(d.notification!)).toBeNull();
+  });
+
+  it("severity: info for recoveries and new clusters, warning for findings", () => {
+    const info = decideAlerts(baseline(), report([...ok.clusters, verdict("c", "ok")]), T0, policy).notification!;
+    expect(severityOf(info)).toBe("info");
+    expect(soleCluster(info)).toBe("c");
+    const warning = decideAlerts(baseline(), report(ok.clusters, { corruptBlocks: [{ block: "01C", reason: "x" }] }), T0, policy).notification!;
+    expect(severityOf(warning)).toBe("warning");
+    expect(soleCluster(warning)).toBeNull();
+  });
+
+  it("remindEvery 0 disables reminders", () => {
+    const first = decideAlerts(baseline(), aStalled, T0, { remindEveryMs: 0 });
+    expect(decideAlerts(first.ledgerAfterPublish, aStalled, T0 + 100 * H, { remindEveryMs: 0 }).notification).toBeNull();
+  });
+
+  it("ledger changes without news are still returned (to be saved)", () => {
+    const withA = decideAlerts(baseline(), aStalled, T0, policy).ledgerAfterPublish!;
+    const dropped = decideAlerts(withA, report([verdict("b", "ok")]), T0 + H, policy);
+    expect(dropped.notification).toBeNull();
+    expect(dropped.ledgerAfterPublish!.clusters.map((c) => c.cluster)).toEqual(["b"]);
+  });
+});
+
+describe("decideAlerts: first run (no ledger)", () => {
+  it("starts the ledger silently but announces clusters already down", () => {
+    const r = report([verdict("a", "ok"), verdict("s", "stalled"), verdict("m", "missing")], {
+      overlaps: [overlap],
+      partialBlocks: [{ block: "01P", ageSeconds: 9000 }],
+      unlabeledBlocks: [{ block: "01U", labels: {} }],
+      corruptBlocks: [{ block: "01C", reason: "bad" }],
+    });
+    const d = decideAlerts(null, r, T0, policy);
+    expect(summary(d.notification)).toEqual(["missing:m", "stalled:s"]);
+    const ledger = d.ledgerAfterPublish!;
+    expect(ledger.clusters.map((c) => [c.cluster, c.down?.status ?? "up"])).toEqual([["a", "up"], ["m", "missing"], ["s", "stalled"]]);
+    expect(new Set(ledger.findings)).toEqual(
+      new Set([findingKey.overlap(overlap.labels), findingKey.partial("01P"), findingKey.unlabeled({}), findingKey.corrupt("01C")]),
+    );
+    // Next run, same report: nothing new.
+    expect(decideAlerts(ledger, r, T0 + 2 * H, policy).notification).toBeNull();
+  });
+
+  it("all healthy: no notification, a ledger to save", () => {
+    const d = decideAlerts(null, ok, T0, policy);
+    expect(d.notification).toBeNull();
+    expect(d.ledgerAfterPublish).not.toBeNull();
+  });
+
+  it("incomplete first run keeps the ledger null", () => {
+    expect(decideAlerts(null, { ...aStalled, complete: false }, T0, policy)).toEqual({ notification: null, ledgerAfterPublish: null });
+  });
+});
+
+describe("ledger persistence", () => {
+  it("round-trips through the state document, hostile names included", () => {
+    const r = report([verdict("__proto__", "stalled"), verdict("constructor", "ok"), verdict("a\nb", "missing")], { overlaps: [overlap] });
+    const ledger = decideAlerts(null, r, T0, policy).ledgerAfterPublish!;
+    const state = parseState(serializeState({ ...emptyState(), ledger }));
+    expect(state.ledger).toEqual(ledger);
+    expect(LedgerSchema.parse(JSON.parse(JSON.stringify(ledger)))).toEqual(ledger);
+    expect(ledger.clusters.map((c) => c.cluster)).toContain("__proto__");
+    // __proto__ is still known to be down: no repeated alert.
+    expect(decideAlerts(state.ledger, r, T0 + H, policy).notification).toBeNull();
+  });
+
+  it("refuses a ledger of another shape", () => {
+    expect(LedgerSchema.safeParse({ clusters: {}, findings: [] }).success).toBe(false);
+  });
+});
