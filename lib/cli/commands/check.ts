@@ -1,0 +1,77 @@
+import { parseArgs } from "node:util";
+import { loadObjstoreConfig, openBucket } from "../../bucket/open";
+import { checkBucket } from "../../engine/check";
+import { isDown } from "../../health/status";
+import { loadStateFile, saveStateFile } from "../../state/file-store";
+import { emptyState } from "../../state/state";
+import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
+import { renderReport } from "../report-table";
+import { UsageError } from "../usage-error";
+
+export const CHECK_USAGE = `Usage: blockwatch check --objstore.config-file FILE [options]
+
+Judges every cluster's block uploads in a Thanos bucket.
+
+Options:
+  --objstore.config-file FILE   Thanos objstore YAML (type S3 or FILESYSTEM)
+  --objstore.config YAML        the same, inline
+  --now ISO                     judge as of this moment (default: now)
+  --state FILE                  keep state between runs (default: none, a full look over the lookback)
+${POLICY_USAGE}
+  --concurrency N               meta.json reads in flight (default 32)
+  --output table|json           (default table)
+
+Exit codes: 0 no cluster stalled or missing, 2 at least one is, 1 the check itself failed.`;
+
+export async function check(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "objstore.config-file": { type: "string" },
+        "objstore.config": { type: "string" },
+        now: { type: "string" },
+        state: { type: "string" },
+        ...POLICY_OPTIONS,
+        concurrency: { type: "string" },
+        output: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(CHECK_USAGE + "\n");
+    return 0;
+  }
+  const output = values.output ?? "table";
+  if (output !== "table" && output !== "json") throw new UsageError(`--output must be table or json`);
+  const now = values.now === undefined ? Date.now() : Date.parse(values.now);
+  if (!Number.isFinite(now)) throw new UsageError(`--now must be an ISO 8601 time such as 2025-11-03T14:00:00Z`);
+  const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1`);
+  const policy = buildPolicy(values);
+
+  const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
+  const bucket = openBucket(cfg);
+  const loaded = values.state ? await loadStateFile(values.state, now) : { state: null };
+  if ("setAside" in loaded && loaded.setAside) {
+    process.stderr.write(
+      `blockwatch: state ${values.state} is damaged (${loaded.setAside.reason}); kept as ${loaded.setAside.path}, rebuilding from the lookback window\n`,
+    );
+  }
+  const { state, report } = await checkBucket(bucket, loaded.state ?? emptyState(), now, policy, { concurrency });
+  if (values.state) await saveStateFile(values.state, state);
+
+  if (output === "json") process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  else {
+    const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    process.stdout.write(renderReport(report, { colour, clusterLabel: policy.clusterLabel, location: bucket.location }) + "\n");
+  }
+  return report.clusters.some((c) => isDown(c.status)) ? 2 : 0;
+}
+

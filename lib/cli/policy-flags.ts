@@ -1,0 +1,62 @@
+import { parseDuration } from "../domain/duration";
+import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+import { UsageError } from "./usage-error";
+
+/** The policy flags shared by every command that judges clusters (parseArgs option specs). */
+export const POLICY_OPTIONS = {
+  "expected-clusters": { type: "string" },
+  "cluster-label": { type: "string" },
+  "late-after": { type: "string" },
+  "stall-after": { type: "string" },
+  "cluster-threshold": { type: "string", multiple: true },
+  "remind-every": { type: "string" },
+  lookback: { type: "string" },
+} as const;
+
+export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
+  --cluster-label NAME          external label naming the cluster (default cluster_id)
+  --late-after DUR              data lag above which a cluster is late (default 3h30m)
+  --stall-after DUR             data lag above which a cluster is stalled (default 4h)
+  --cluster-threshold SPEC      per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
+  --remind-every DUR            reminder period while a cluster stays down (default 24h)
+  --lookback DUR                window of a run without state (default 7d)`;
+
+export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
+  const str = (k: string) => values[k] as string | undefined;
+  const dur = (k: string, fallback: number) => {
+    const v = str(k);
+    if (v === undefined) return fallback;
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      throw new UsageError(`--${k}: ${(err as Error).message}`);
+    }
+  };
+  let clusters;
+  try {
+    clusters = parseClusterOverrides((values["cluster-threshold"] as string[] | undefined) ?? []);
+  } catch (err) {
+    throw new UsageError(`--cluster-threshold: ${(err as Error).message}`);
+  }
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    clusterLabel: str("cluster-label") ?? DEFAULT_POLICY.clusterLabel,
+    defaults: {
+      lateAfterMs: dur("late-after", DEFAULT_POLICY.defaults.lateAfterMs),
+      stallAfterMs: dur("stall-after", DEFAULT_POLICY.defaults.stallAfterMs),
+    },
+    clusters,
+    expectedClusters: (str("expected-clusters") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    lookbackMs: dur("lookback", DEFAULT_POLICY.lookbackMs),
+    remindEveryMs: dur("remind-every", DEFAULT_POLICY.remindEveryMs),
+  };
+  if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
+  try {
+    validatePolicy(policy);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return policy;
+}
+
+
