@@ -1,0 +1,217 @@
+'use strict';
+/**
+ * Deploy-time settings of blockwatch, resolved by `serverless package|deploy` (offline: no AWS
+ * call). serverless.yml declares every setting with its default under `custom.params` (the
+ * `--param="name=value"` values); this file checks them once and derives what CloudFormation
+ * cannot compute: durations in seconds (dashboard lines, alarm thresholds), alarm periods from the
+ * schedule, the IAM resource ARNs and the dashboard body. serverless.yml reads the result as
+ * `${self:custom.cfg.<name>}`.
+ *
+ * A bad or missing param fails packaging with a one-line "blockwatch: ..." message.
+ * No value returned here may contain "${": the Framework would try to resolve it as a variable.
+ */
+
+// Go / Prometheus durations, the grammar of lib/domain/duration.ts (test/template.test.ts checks
+// that both agree): "3h30m", "90s", "2d", "1w".
+const UNIT_MS = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, y: 365 * 86400e3 };
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/y;
+
+/** Milliseconds of a duration, or null when it does not parse. */
+function durationMs(text) {
+  const s = String(text).trim();
+  if (s === '0') return 0;
+  let total = 0;
+  let at = 0;
+  while (at < s.length) {
+    PART_RE.lastIndex = at;
+    const m = PART_RE.exec(s);
+    if (!m) break;
+    total += Number(m[1]) * UNIT_MS[m[2]];
+    at = PART_RE.lastIndex;
+  }
+  if (s.length === 0 || at !== s.length || !Number.isFinite(total)) return null;
+  return Math.round(total);
+}
+
+class ConfigError extends Error {
+  constructor(message) {
+    super(`blockwatch: ${message}`);
+    this.name = 'ConfigError';
+    // The Framework prints the stack of a resolver's error: keep it to the message.
+    this.stack = this.message;
+  }
+}
+
+const fail = (message) => {
+  throw new ConfigError(message);
+};
+
+const str = (raw, name) => (raw[name] == null ? '' : String(raw[name]).trim());
+
+function bool(raw, name) {
+  const v = str(raw, name).toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return fail(`param "${name}" must be true or false, got "${raw[name]}"`);
+}
+
+function seconds(raw, name, { min = 1 } = {}) {
+  const ms = durationMs(str(raw, name));
+  if (ms === null) fail(`param "${name}" is not a duration: "${raw[name]}" (use 90m, 3h30m, 2d, ...)`);
+  const s = Math.round(ms / 1000);
+  if (s < min) fail(`param "${name}" must be at least ${min}s, got "${raw[name]}"`);
+  return s;
+}
+
+/** `rate(2 hours)` -> 7200; `cron(...)` -> null (no fixed interval). */
+function scheduleInterval(schedule) {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2];
+    if (n < 1) fail(`param "schedule": the rate must be at least 1, got "${schedule}"`);
+    if ((n === 1) !== !unit.endsWith('s')) {
+      const one = unit.replace(/s$/, '');
+      fail(`param "schedule": EventBridge wants "rate(1 ${one})" but "rate(${n === 1 ? 2 : n} ${one}s)", got "${schedule}"`);
+    }
+    const unitSeconds = unit.startsWith('minute') ? 60 : unit.startsWith('hour') ? 3600 : 86400;
+    return n * unitSeconds;
+  }
+  if (/^cron\(\S+( \S+){5}\)$/.test(schedule)) return null;
+  return fail(`param "schedule" must be "rate(N minutes|hours|days)" or a six-field "cron(...)", got "${schedule}"`);
+}
+
+// Same syntax as lib/policy/policy.ts parseClusterOverrides: "a:late-after=1h,stall-after=2h;b:stall-after=12h".
+function checkClusterOverrides(text) {
+  for (const spec of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const colon = spec.lastIndexOf(':');
+    if (colon <= 0) fail(`param "clusterOverrides": "${spec}" is not NAME:late-after=DUR,stall-after=DUR`);
+    for (const kv of spec.slice(colon + 1).split(',')) {
+      const [key, value] = kv.split('=').map((s) => s.trim());
+      if ((key !== 'late-after' && key !== 'stall-after') || !value || durationMs(value) === null) {
+        fail(`param "clusterOverrides": "${kv}" in "${spec}" is not late-after=DUR or stall-after=DUR`);
+      }
+    }
+  }
+}
+
+const MAX_EMAILS = 5; // one AWS::SNS::Subscription slot each in serverless.yml
+const EMAIL_RE = /^[^\s@,;"'<>]+@[^\s@,;"'<>]+\.[^\s@,;"'<>]+$/;
+const KMS_KEY_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const TOPIC_RE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+// Lenient on length (S3 wants 3-63): it is there to catch s3:// URLs, ARNs and paths.
+const BUCKET_RE = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const NAMESPACE_RE = /^[0-9A-Za-z.\-_/#:]{1,255}$/;
+
+// CloudWatch: an alarm's period x evaluation periods is at most 1 day for periods under an hour,
+// 7 days otherwise; a Metrics Insights alarm only sees the last 3 hours.
+const DAY = 86400;
+const METRICS_INSIGHTS_WINDOW = 3 * 3600;
+
+/** Heartbeat alarm: no successful run in 3 consecutive schedule intervals (2h -> 3 x 2h). */
+function heartbeatWindow(intervalSeconds) {
+  if (intervalSeconds === null) return { period: DAY, evaluationPeriods: 1 }; // cron: a run a day
+  const limit = intervalSeconds < 3600 ? DAY : 7 * DAY;
+  if (intervalSeconds > limit) fail(`param "schedule": runs less often than once a week cannot be watched by an alarm`);
+  return { period: intervalSeconds, evaluationPeriods: Math.max(1, Math.min(3, Math.floor(limit / intervalSeconds))) };
+}
+
+/**
+ * Checks the raw params (strings, as given on the command line or defaulted in serverless.yml)
+ * and returns the values serverless.yml uses. Exported for the tests.
+ */
+function buildConfig(raw) {
+  raw = raw || {};
+  const thanosBucket = str(raw, 'thanosBucket');
+  if (!thanosBucket) {
+    fail('param "thanosBucket" is required: the Thanos bucket to watch, e.g. --param="thanosBucket=kc-thanos-store"');
+  }
+  if (!BUCKET_RE.test(thanosBucket) || thanosBucket.includes('..')) {
+    fail(`param "thanosBucket" is not an S3 bucket name: "${thanosBucket}" (give the name, not s3:// or an ARN)`);
+  }
+  const thanosPrefix = str(raw, 'thanosPrefix').replace(/^\/+|\/+$/g, '');
+  if (/[*?]|\$\{/.test(thanosPrefix)) fail(`param "thanosPrefix" must not contain *, ? or \${: "${thanosPrefix}"`);
+
+  const thanosRegion = str(raw, 'thanosRegion');
+  if (thanosRegion && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(thanosRegion)) fail(`param "thanosRegion" is not an AWS region: "${thanosRegion}"`);
+
+  const clusterLabel = str(raw, 'clusterLabel');
+  if (!LABEL_RE.test(clusterLabel)) fail(`param "clusterLabel" is not a Prometheus label name: "${clusterLabel}"`);
+  const expectedClusters = str(raw, 'expectedClusters').split(',').map((s) => s.trim()).filter(Boolean).join(',');
+
+  const schedule = str(raw, 'schedule');
+  const intervalSeconds = scheduleInterval(schedule);
+  const lateAfterSeconds = seconds(raw, 'lateAfter');
+  const stallAfterSeconds = seconds(raw, 'stallAfter');
+  if (stallAfterSeconds < lateAfterSeconds) fail('param "stallAfter" must be at least "lateAfter"');
+  const remindEverySeconds = seconds(raw, 'remindEvery');
+  const lookbackSeconds = seconds(raw, 'lookback');
+  const clusterOverrides = str(raw, 'clusterOverrides');
+  checkClusterOverrides(clusterOverrides);
+
+  const emails = str(raw, 'alertEmail').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const e of emails) if (!EMAIL_RE.test(e)) fail(`param "alertEmail": "${e}" is not an email address`);
+  if (emails.length > MAX_EMAILS) {
+    fail(`param "alertEmail" takes at most ${MAX_EMAILS} addresses (got ${emails.length}): subscribe more to the topic, or use a list address`);
+  }
+  const alertTopicArn = str(raw, 'alertTopicArn');
+  if (alertTopicArn && !TOPIC_RE.test(alertTopicArn)) {
+    fail(`param "alertTopicArn" is not a standard SNS topic ARN: "${alertTopicArn}"`);
+  }
+  const kmsKeyArn = str(raw, 'kmsKeyArn');
+  if (kmsKeyArn && !KMS_KEY_RE.test(kmsKeyArn)) {
+    fail(`param "kmsKeyArn" must be a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias: "${kmsKeyArn}"`);
+  }
+
+  const metricNamespace = str(raw, 'metricNamespace');
+  if (!NAMESPACE_RE.test(metricNamespace) || metricNamespace.startsWith('AWS/')) {
+    fail(`param "metricNamespace" is not a custom CloudWatch namespace: "${metricNamespace}"`);
+  }
+  const perClusterMetrics = bool(raw, 'perClusterMetrics');
+  const perClusterAlarm = bool(raw, 'perClusterAlarm');
+  if (perClusterAlarm && !perClusterMetrics) fail('param "perClusterAlarm=true" needs "perClusterMetrics=true"');
+
+  const objectBase = thanosPrefix ? `${thanosBucket}/${thanosPrefix}` : thanosBucket;
+  const dashboardPeriod = intervalSeconds === null ? 3600 : Math.min(intervalSeconds, DAY);
+  const heartbeat = heartbeatWindow(intervalSeconds);
+
+  const cfg = {
+    thanosBucket,
+    thanosPrefix,
+    thanosRegion,
+    clusterLabel,
+    expectedClusters,
+    schedule,
+    lateAfter: str(raw, 'lateAfter'),
+    stallAfter: str(raw, 'stallAfter'),
+    remindEvery: str(raw, 'remindEvery'),
+    lookback: str(raw, 'lookback'),
+    lateAfterSeconds,
+    stallAfterSeconds,
+    remindEverySeconds,
+    lookbackSeconds,
+    clusterOverrides,
+    alertEmails: emails.join(','),
+    alertTopicArn,
+    kmsKeyArn,
+    metricNamespace,
+    perClusterMetrics: String(perClusterMetrics),
+    perClusterAlarm: String(perClusterAlarm),
+    // IAM: resources of the Thanos bucket, without the partition (serverless.yml prepends it).
+    thanosBucketResource: `s3:::${thanosBucket}`,
+    thanosMetaResource: `s3:::${objectBase}/*/meta.json`,
+    thanosDeletionMarkResource: `s3:::${objectBase}/*/deletion-mark.json`,
+    heartbeatPeriod: heartbeat.period,
+    heartbeatEvaluationPeriods: heartbeat.evaluationPeriods,
+    perClusterAlarmPeriod: Math.min(dashboardPeriod, METRICS_INSIGHTS_WINDOW),
+    dashboardPeriod,
+  };
+  cfg.dashboardBody = require('./dashboard.cjs').dashboardBody(cfg);
+  return cfg;
+}
+
+module.exports = async ({ resolveConfigurationProperty }) =>
+  buildConfig(await resolveConfigurationProperty(['custom', 'params']));
+module.exports.buildConfig = buildConfig;
+module.exports.durationMs = durationMs;
