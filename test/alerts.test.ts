@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideAlerts, findingKey } from "../lib/alerts/decide";
+import { decideAlerts, decideBucketFailure, findingKey } from "../lib/alerts/decide";
 import { LedgerSchema, type Ledger } from "../lib/alerts/ledger";
 import { severityOf, soleCluster, type Notification } from "../lib/alerts/notification";
 import type { ClusterVerdict, Report } from "../lib/health/report";
@@ -232,7 +232,7 @@ describe("decideAlerts: transitions against the ledger", () => {
     const r = report([verdict("z", "stalled"), verdict("a", "stalled"), verdict("b", "missing"), verdict("c", "ok")], {
       overlaps: [overlap],
     });
-    const start: Ledger = { clusters: [{ cluster: "c", down: { status: "stalled", since: iso(T0 - 9 * H), notifiedAt: T0 - H } }, { cluster: "z", down: null }, { cluster: "a", down: null }, { cluster: "b", down: null }], findings: [] };
+    const start: Ledger = { clusters: [{ cluster: "c", down: { status: "stalled", since: iso(T0 - 9 * H), notifiedAt: T0 - H } }, { cluster: "z", down: null }, { cluster: "a", down: null }, { cluster: "b", down: null }], findings: [], bucketFailure: null };
     const d = decideAlerts(start, r, T0, policy);
     expect(summary(d.notification)).toEqual(["missing:b", "stalled:a", "stalled:z", "overlap:cluster-one", "recovered:c<-stalled"]);
     expect(severityOf(d.notification!)).toBe("critical");
@@ -257,7 +257,7 @@ describe("decideAlerts: transitions against the ledger", () => {
     const withA = decideAlerts(baseline(), aStalled, T0, policy).ledgerAfterPublish!;
     const dropped = decideAlerts(withA, report([verdict("b", "ok")]), T0 + H, policy);
     expect(dropped.notification).toBeNull();
-    expect(dropped.ledgerAfterPublish!.clusters.map((c) => c.cluster)).toEqual(["b"]);
+    expect(dropped.ledgerAfterPublish!.clusters!.map((c) => c.cluster)).toEqual(["b"]);
   });
 });
 
@@ -272,7 +272,7 @@ describe("decideAlerts: first run (no ledger)", () => {
     const d = decideAlerts(null, r, T0, policy);
     expect(summary(d.notification)).toEqual(["missing:m", "stalled:s"]);
     const ledger = d.ledgerAfterPublish!;
-    expect(ledger.clusters.map((c) => [c.cluster, c.down?.status ?? "up"])).toEqual([["a", "up"], ["m", "missing"], ["s", "stalled"]]);
+    expect(ledger.clusters!.map((c) => [c.cluster, c.down?.status ?? "up"])).toEqual([["a", "up"], ["m", "missing"], ["s", "stalled"]]);
     expect(new Set(ledger.findings)).toEqual(
       new Set([findingKey.overlap(overlap.labels), findingKey.partial("01P"), findingKey.unlabeled({}), findingKey.corrupt("01C")]),
     );
@@ -298,12 +298,41 @@ describe("ledger persistence", () => {
     const state = parseState(serializeState({ ...emptyState(), ledger }));
     expect(state.ledger).toEqual(ledger);
     expect(LedgerSchema.parse(JSON.parse(JSON.stringify(ledger)))).toEqual(ledger);
-    expect(ledger.clusters.map((c) => c.cluster)).toContain("__proto__");
+    expect(ledger.clusters!.map((c) => c.cluster)).toContain("__proto__");
     // __proto__ is still known to be down: no repeated alert.
     expect(decideAlerts(state.ledger, r, T0 + H, policy).notification).toBeNull();
   });
 
   it("refuses a ledger of another shape", () => {
     expect(LedgerSchema.safeParse({ clusters: {}, findings: [] }).success).toBe(false);
+  });
+});
+
+describe("decideBucketFailure: blockwatch cannot read the bucket", () => {
+  const failure = { kind: "access-denied", reason: "access denied to s3://b/: the credentials need s3:ListBucket on arn:aws:s3:::b" };
+
+  it("is announced once, reminded after remindEvery, and its end announced once; cluster notices untouched", () => {
+    const start = baseline();
+    const first = decideBucketFailure(start, failure, T0 + H, policy);
+    expect(first.notification?.bucket).toEqual({ state: "unreadable", kind: "access-denied", reason: failure.reason, since: T0 + H, reminder: false });
+    expect(severityOf(first.notification!)).toBe("critical");
+    expect(first.ledgerAfterPublish!.clusters).toEqual(start.clusters);
+    const again = decideBucketFailure(first.ledgerAfterPublish, failure, T0 + 3 * H, policy);
+    expect(again).toEqual({ notification: null, ledgerAfterPublish: first.ledgerAfterPublish });
+    const reminder = decideBucketFailure(first.ledgerAfterPublish, failure, T0 + 25 * H, policy);
+    expect(reminder.notification?.bucket).toMatchObject({ state: "unreadable", reminder: true, since: T0 + H });
+    // The bucket is readable again and nothing else changed: one info notice, nothing re-announced.
+    const back = decideAlerts(reminder.ledgerAfterPublish, ok, T0 + 26 * H, policy);
+    expect(back.notification).toMatchObject({ down: [], reminders: [], recovered: [], bucket: { state: "readable", unreadableSince: T0 + H } });
+    expect(severityOf(back.notification!)).toBe("info");
+    expect(back.ledgerAfterPublish!.bucketFailure).toBeNull();
+    expect(decideAlerts(back.ledgerAfterPublish, ok, T0 + 28 * H, policy).notification).toBeNull();
+  });
+
+  it("on a first deployment, the first readable run still starts the ledger silently", () => {
+    const first = decideBucketFailure(null, failure, T0, policy);
+    expect(first.notification).not.toBeNull();
+    const back = decideAlerts(first.ledgerAfterPublish, report([verdict("a", "ok"), verdict("b", "ok")]), T0 + 2 * H, policy);
+    expect(back.notification).toMatchObject({ newClusters: [], bucket: { state: "readable" } });
   });
 });

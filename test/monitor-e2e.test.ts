@@ -222,4 +222,34 @@ describe("scheduled handler end to end", () => {
     await run(t + 4 * HOUR, env({ EXPECTED_CLUSTERS: "prod-us-east-1,dev-eu-west-1,prod-ap-south-1,eu-new-1" }));
     expect(await received()).toEqual([]);
   });
+
+  it("a bucket it cannot read is announced once, judged by nobody, and its return announced once", async () => {
+    const expected = "prod-us-east-1,dev-eu-west-1,prod-ap-south-1,eu-new-1";
+    const gone = env({ THANOS_BUCKET: "kc-thanos-gone", EXPECTED_CLUSTERS: expected });
+    const t = T0 + 40 * HOUR;
+    const before = await savedState();
+    const metricsBefore = recorder.data().length;
+    await expect(run(t, gone)).rejects.toThrow(/bucket kc-thanos-gone does not exist/);
+    let msgs = await received();
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!).toMatchObject({ severity: "critical", cluster: "multiple" });
+    expect(msgs[0]!.subject).toMatch(/cannot read the bucket/);
+    expect(msgs[0]!.text).toContain("kc-thanos-gone does not exist");
+    // Nothing judged: the clusters' verdicts are those of the last good run; no heartbeat sent.
+    const during = await savedState();
+    expect(during.clusters).toEqual(before.clusters);
+    expect(during.cursor).toBe(before.cursor);
+    expect(recorder.data().length).toBe(metricsBefore);
+    expect(logs.at(-1)).toMatchObject({ level: "error", msg: "run failed", kind: "no-such-bucket" });
+
+    await expect(run(t + 2 * HOUR, gone)).rejects.toThrow();
+    expect(await received()).toEqual([]);
+
+    await run(t + 4 * HOUR, env({ EXPECTED_CLUSTERS: expected }));
+    msgs = await received();
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.severity).toBe("info");
+    expect(msgs[0]!.subject).toMatch(/bucket readable again/);
+    expect(metric("RunSucceeded").at(-1)).toBe(1);
+  });
 });

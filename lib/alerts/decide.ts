@@ -54,7 +54,8 @@ export function decideAlerts(
 
   const told = new Map<string, ClusterNotice>((ledger?.clusters ?? []).map((c) => [c.cluster, c]));
   const toldFindings = new Set(ledger?.findings ?? []);
-  const firstRun = ledger === null;
+  // No report decided yet: a new ledger, or one that only holds a bucket-failure notice.
+  const firstRun = ledger === null || ledger.clusters === null;
 
   const n: Notification = {
     at: now,
@@ -115,9 +116,48 @@ export function decideAlerts(
   n.unlabeled.sort((a, b) => byName(streamKey(a.labels), streamKey(b.labels)));
   n.recovered.sort((a, b) => byName(a.verdict.cluster, b.verdict.cluster));
   n.newClusters.sort((a, b) => byName(a.cluster, b.cluster));
+  // This run read the bucket: if subscribers were told it could not, they hear it can again.
+  if (ledger?.bucketFailure) n.bucket = { state: "readable", unreadableSince: ledger.bucketFailure.since };
 
   return {
     notification: isEmpty(n) ? null : n,
-    ledgerAfterPublish: { clusters: clusters.sort((a, b) => byName(a.cluster, b.cluster)), findings: [...new Set(findings)] },
+    ledgerAfterPublish: {
+      clusters: clusters.sort((a, b) => byName(a.cluster, b.cluster)),
+      findings: [...new Set(findings)],
+      bucketFailure: null,
+    },
+  };
+}
+
+/**
+ * A run that could not read the bucket judges nothing (no cluster is declared stalled or recovered
+ * from it). Subscribers hear it once, then every `remindEveryMs`, and once more when a run reads
+ * the bucket again (decideAlerts). Cluster notices and findings are left as they were.
+ */
+export function decideBucketFailure(
+  ledger: Ledger | null,
+  failure: { kind: string; reason: string },
+  now: number,
+  policy: Pick<Policy, "remindEveryMs">,
+): AlertDecision {
+  const before = ledger?.bucketFailure ?? null;
+  const base: Ledger = ledger ?? { clusters: null, findings: [], bucketFailure: null };
+  const due = before === null || (policy.remindEveryMs > 0 && now - before.notifiedAt >= policy.remindEveryMs);
+  if (!due) return { notification: null, ledgerAfterPublish: ledger };
+  const since = before?.since ?? now;
+  return {
+    notification: {
+      at: now,
+      down: [],
+      reminders: [],
+      overlaps: [],
+      corruptBlocks: [],
+      partialBlocks: [],
+      unlabeled: [],
+      recovered: [],
+      newClusters: [],
+      bucket: { state: "unreadable", kind: failure.kind, reason: failure.reason, since, reminder: before !== null },
+    },
+    ledgerAfterPublish: { ...base, bucketFailure: { kind: failure.kind, since, notifiedAt: now } },
   };
 }

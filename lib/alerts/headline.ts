@@ -8,6 +8,7 @@ import type { Notification } from "./notification";
  */
 export function headlineParts(n: Notification, name: (cluster: string) => string): string[] {
   const parts: string[] = [];
+  if (n.bucket?.state === "unreadable") parts.push(n.bucket.reminder ? "still cannot read the bucket" : "cannot read the bucket");
   const clusters = (names: string[], what: string) => {
     if (names.length === 1) parts.push(`${name(names[0]!)} ${what}`);
     else if (names.length > 1) parts.push(`${count(names.length, "cluster")} ${what}`);
@@ -22,6 +23,7 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   clusters(n.recovered.map((r) => r.verdict.cluster), "recovered");
   if (n.newClusters.length === 1) parts.push(`new cluster ${name(n.newClusters[0]!.cluster)}`);
   else if (n.newClusters.length > 1) parts.push(count(n.newClusters.length, "new cluster"));
+  if (n.bucket?.state === "readable") parts.push("bucket readable again");
   return parts;
 }
 

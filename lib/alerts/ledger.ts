@@ -24,12 +24,25 @@ export const ClusterNoticeSchema = z.object({
     .nullable(),
 });
 
+/** Subscribers were told that blockwatch itself cannot read the bucket. */
+export const BucketFailureNoticeSchema = z.object({
+  kind: z.string(),
+  /** ms: the first failed run, and the last notice (a reminder is due `remindEvery` after it). */
+  since: z.number().int(),
+  notifiedAt: z.number().int(),
+});
+
 export const LedgerSchema = z.object({
-  /** Every cluster of the last decided report: a cluster outside it is announced as new. */
-  clusters: z.array(ClusterNoticeSchema),
+  /**
+   * Every cluster of the last decided report: a cluster outside it is announced as new. Null when
+   * no report was decided yet (only a bucket failure was announced): the first report starts it silently.
+   */
+  clusters: z.array(ClusterNoticeSchema).nullable(),
   /** Keys of findings already announced (see findingKey); forgotten once they leave the report. */
   findings: z.array(z.string()),
+  bucketFailure: BucketFailureNoticeSchema.nullable().default(null),
 });
 
 export type ClusterNotice = z.infer<typeof ClusterNoticeSchema>;
 export type Ledger = z.infer<typeof LedgerSchema>;
+export type BucketFailureNotice = z.infer<typeof BucketFailureNoticeSchema>;

@@ -37,6 +37,17 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
   const sa = name(options.serviceAccount, K8S_NAME_RE, "kubecost-serviceaccount");
   const bucket = name(options.bucket, BUCKET_RE, "YOUR-THANOS-BUCKET");
   const steps: Step[] = [];
+  if (n.bucket?.state === "unreadable") {
+    steps.push([
+      {
+        text:
+          "Fix blockwatch's own access first (the reason above names it): its Lambda role needs s3:ListBucket on the bucket, " +
+          "s3:GetObject on */meta.json, and kms:Decrypt for an SSE-KMS bucket (deploy with kmsKeyArn); a bucket in another " +
+          "account also needs the owner's bucket policy. Its logs: ",
+      },
+      { cmd: "npx serverless logs --function scheduled" },
+    ]);
+  }
 
   const down = [...new Set([...n.down, ...n.reminders].map((v) => v.cluster))];
   if (down.length > 0) {

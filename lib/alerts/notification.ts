@@ -31,11 +31,17 @@ export interface Notification {
   recovered: Recovery[];
   /** Clusters never seen before (informational: catches a typo in a cluster_id). */
   newClusters: ClusterVerdict[];
+  /** blockwatch itself: it cannot read the bucket (critical), or it can again (info). */
+  bucket?: BucketNews;
 }
+
+export type BucketNews =
+  | { state: "unreadable"; kind: string; reason: string; since: number; reminder: boolean }
+  | { state: "readable"; unreadableSince: number };
 
 /** Down clusters page someone; bucket hygiene can wait for office hours; good news is info. */
 export function severityOf(n: Notification): Severity {
-  if (n.down.length > 0 || n.reminders.length > 0) return "critical";
+  if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
   if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return "warning";
   return "info";
 }
@@ -44,7 +50,7 @@ export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
       n.unlabeled.length + n.recovered.length + n.newClusters.length ===
-    0
+      0 && n.bucket === undefined
   );
 }
 
@@ -54,7 +60,7 @@ export function isEmpty(n: Notification): boolean {
  * Chatbot thread.
  */
 export function soleCluster(n: Notification): string | null {
-  if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return null;
+  if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.bucket !== undefined) return null;
   const names = new Set<string>([
     ...n.down.map((v) => v.cluster),
     ...n.reminders.map((v) => v.cluster),

@@ -62,7 +62,15 @@ export function sections(n: Notification): Section[] {
 
   const stalled = n.down.filter((v) => v.status === "stalled");
   const missing = n.down.filter((v) => v.status === "missing");
+  const unreadable = n.bucket?.state === "unreadable" ? [n.bucket] : [];
+  const readable = n.bucket?.state === "readable" ? [n.bucket] : [];
   return [
+    section(
+      "blockwatch cannot read the bucket: no cluster is judged until it can",
+      unreadable,
+      (b) => `- ${plainText(b.reason, 400)}\n  failing since ${stamp(new Date(b.since).toISOString(), now)}`,
+      (b) => `• ${chatCode(b.reason, 400)}, failing since ${stamp(new Date(b.since).toISOString(), now)}`,
+    ),
     section("Missing", missing, verdictPlain, verdictChat),
     section("Stalled", stalled, verdictPlain, verdictChat),
     section("Still down (reminder)", n.reminders, verdictPlain, verdictChat),
@@ -101,6 +109,12 @@ export function sections(n: Notification): Section[] {
       n.newClusters,
       (v) => `- ${newText(v, plainText(v.cluster))}`,
       (v) => `• ${newText(v, chatCode(v.cluster))}`,
+    ),
+    section(
+      "blockwatch reads the bucket again",
+      readable,
+      (b) => `- unreadable since ${stamp(new Date(b.unreadableSince).toISOString(), now)}; this run judged every cluster again`,
+      (b) => `• unreadable since ${stamp(new Date(b.unreadableSince).toISOString(), now)}; this run judged every cluster again`,
     ),
   ].filter((s) => s.total > 0);
 }

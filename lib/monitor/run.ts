@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { decideAlerts } from "../alerts/decide";
+import { decideAlerts, decideBucketFailure } from "../alerts/decide";
 import { severityOf, type Notification } from "../alerts/notification";
 import type { AlertPublisher } from "../alerts/sns-publisher";
-import type { BucketReader } from "../bucket/bucket";
+import { BucketError, type BucketReader } from "../bucket/bucket";
 import { checkBucket } from "../engine/check";
 import type { Judgement } from "../health/evaluate";
 import type { Report } from "../health/report";
@@ -54,24 +54,35 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   const maxAttempts = opts.maxAttempts ?? 5;
   const inflightMs = opts.inflightMs ?? 15 * 60_000;
 
-  let judgement: Judgement | undefined;
+  let judgement: Judgement | null = null;
+  let failure: BucketError | null = null;
   let claim: { outbox: Outbox; notification: Notification } | null = null;
   let attempt = 0;
   for (;;) {
     attempt += 1;
     const stored = await store.load();
     const prev = await readState(stored.text, store, log, now);
-    judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+    judgement = null;
+    failure = null;
+    try {
+      judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+    } catch (err) {
+      // The bucket could not be read: nothing is judged, the engine state stays as it was.
+      if (!(err instanceof BucketError)) throw err;
+      failure = err;
+    }
 
     const inflight = prev.outbox && now - prev.outbox.claimedAt < inflightMs ? prev.outbox : null;
-    const next: State = judgement.state;
+    const next: State = judgement ? judgement.state : { ...prev };
     claim = null;
     if (inflight) {
       // Another run is publishing right now: its notification covers this news; if it fails, the next run re-decides.
       next.ledger = prev.ledger;
       next.outbox = inflight;
     } else {
-      const decision = decideAlerts(prev.ledger, judgement.report, now, opts.policy);
+      const decision = judgement
+        ? decideAlerts(prev.ledger, judgement.report, now, opts.policy)
+        : decideBucketFailure(prev.ledger, { kind: failure!.kind, reason: failure!.message }, now, opts.policy);
       if (decision.notification) {
         const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };
         claim = { outbox, notification: decision.notification };
@@ -101,7 +112,9 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     await acknowledge(store, claim.outbox, alert.published, log, maxAttempts);
   }
 
-  const report = judgement.report;
+  // A run that could not read the bucket fails (the Lambda Errors alarm, no RunSucceeded heartbeat).
+  if (failure) throw failure;
+  const report = judgement!.report;
   const metrics = await publishReportMetrics(report, deps.metrics, {
     namespace: opts.metricNamespace,
     perClusterMetrics: opts.perClusterMetrics,
