@@ -73,26 +73,40 @@ export class S3Bucket implements BucketReader {
   }
 
   async readMeta(block: string, maxBytes: number): Promise<MetaRead> {
-    this.requests.getRequests += 1;
     const key = `${this.root}${block}/meta.json`;
-    let res;
-    try {
-      // Read one byte past the cap: a larger meta.json is reported, never loaded whole.
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${maxBytes}` }));
-    } catch (err) {
-      const name = (err as Error).name;
-      if (name === "NoSuchKey" || name === "NotFound") return { kind: "missing" };
-      // An empty object cannot satisfy a range: it is a (corrupt) empty meta.json.
-      if (name === "InvalidRange") return { kind: "found", body: "", lastModified: Date.now() };
-      throw this.translate(err, "get", key);
+    // The SDK retries a request until its headers arrive; a body cut short after that (connection
+    // reset, truncated response) is retried here, so it is never mistaken for a corrupt meta.json.
+    for (let attempt = 1; ; attempt++) {
+      this.requests.getRequests += 1;
+      let res;
+      try {
+        // Read one byte past the cap: a larger meta.json is reported, never loaded whole.
+        res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${maxBytes}` }));
+      } catch (err) {
+        const name = (err as Error).name;
+        if (name === "NoSuchKey" || name === "NotFound") return { kind: "missing" };
+        // An empty object cannot satisfy a range: it is a (corrupt) empty meta.json.
+        if (name === "InvalidRange") return { kind: "found", body: "", lastModified: 0 };
+        throw this.translate(err, "get", key);
+      }
+      const total = Number(res.ContentRange?.split("/")[1] ?? res.ContentLength ?? 0);
+      if (total > maxBytes) {
+        (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        return { kind: "too-large", size: total };
+      }
+      try {
+        const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+        if (res.ContentLength !== undefined && bytes.byteLength !== res.ContentLength) {
+          throw new Error(`meta.json body cut short: ${bytes.byteLength} of ${res.ContentLength} bytes`);
+        }
+        return { kind: "found", body: Buffer.from(bytes).toString("utf8"), lastModified: res.LastModified?.getTime() ?? 0 };
+      } catch (err) {
+        if (attempt >= BODY_ATTEMPTS) {
+          throw new BucketError("unreachable", `reading s3://${this.bucket}/${key} failed ${attempt} times: ${oneLine((err as Error).message)}`);
+        }
+        await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+      }
     }
-    const total = Number(res.ContentRange?.split("/")[1] ?? res.ContentLength ?? 0);
-    if (total > maxBytes) {
-      (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
-      return { kind: "too-large", size: total };
-    }
-    const body = res.Body ? await res.Body.transformToString("utf-8") : "";
-    return { kind: "found", body, lastModified: res.LastModified?.getTime() ?? 0 };
   }
 
   async listBlock(block: string): Promise<BlockObject[]> {
@@ -168,6 +182,10 @@ export class S3Bucket implements BucketReader {
     return new BucketError("other", `S3 ${op === "list" ? "ListObjectsV2" : "GetObject"} on ${this.location} failed: ${name}${message ? `: ${oneLine(message)}` : ""}`);
   }
 }
+
+const BODY_ATTEMPTS = 4;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, " ").trim().slice(0, 300);
