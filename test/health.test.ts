@@ -36,6 +36,7 @@ function observe(blocks: ObservedBlock[], extra: Partial<Observation> = {}): Obs
     blocks,
     corrupt: [],
     pending: [],
+    forgotten: [],
     stats: { prefixesListed: 0, metaRead: 0, listRequests: 0, getRequests: 0, durationMs: 0 },
     ...extra,
   };
@@ -243,5 +244,40 @@ describe("state", () => {
     const snapshot = JSON.stringify(first.state);
     judge([block({ maxTime: NOW - H })], { prev: first.state });
     expect(JSON.stringify(first.state)).toBe(snapshot);
+  });
+});
+
+describe("stream freshness kept across runs (tops)", () => {
+  it("keeps only blocks that could still be freshest for some part of the lookback", async () => {
+    const { paretoTops } = await import("../lib/health/evaluate");
+    const A = "01AAAAAAAAAAAAAAAAAAAAAAAA";
+    const B = "01BBBBBBBBBBBBBBBBBBBBBBBB";
+    const C = "01CCCCCCCCCCCCCCCCCCCCCCCC";
+    // C is newest and freshest: it alone decides, whatever the lookback.
+    expect(paretoTops([[A, 10, 0, 1], [B, 20, 0, 2], [C, 30, 0, 3]]).map((t) => t[0])).toEqual([C]);
+    // C is a compactor block (fresh ULID, older data): B stays, it is fresher while it is in the lookback.
+    expect(paretoTops([[A, 10, 0, 1], [B, 20, 0, 2], [C, 15, 0, null]]).map((t) => t[0])).toEqual([C, B]);
+  });
+
+  it("a stalled stream is judged by what is still in the lookback once its newest sidecar block leaves it", () => {
+    const sidecar = block({ maxTime: NOW - 8 * 24 * H, ulidTime: NOW - 8 * 24 * H + H });
+    const compacted = block({ source: "compactor", level: 2, minTime: NOW - 10 * 24 * H, maxTime: NOW - 9 * 24 * H, ulidTime: NOW - 2 * 24 * H });
+    const first = judge([sidecar, compacted], { now: NOW - 2 * 24 * H });
+    expect(first.report.clusters[0]!.newestBlock).toBe(sidecar.ulid);
+    const later = judge([], { prev: first.state });
+    const stateless = judge([compacted]);
+    expect(later.report.clusters).toEqual(stateless.report.clusters.map((c) => ({ ...c, since: later.report.clusters[0]!.since })));
+    expect(later.report.clusters[0]).toMatchObject({ newestBlock: compacted.ulid, lastUploadAt: null });
+  });
+
+  it("blocks forgotten since an earlier run leave findings and ranges", () => {
+    const one = { cluster_id: "cluster-one" };
+    const a = block({ labels: one, maxTime: NOW - H });
+    const b = block({ labels: one, maxTime: NOW - H + 17 * M });
+    const first = judge([a, b]);
+    expect(first.report.overlaps).toHaveLength(1);
+    const later = judge([], { prev: first.state, now: NOW + H, extra: { forgotten: [b.ulid] } });
+    expect(later.report.overlaps).toEqual([]);
+    expect(later.report.clusters[0]!.newestBlock).toBe(a.ulid);
   });
 });

@@ -92,3 +92,14 @@ describe("durations and ULIDs", () => {
     expect(ulidFloor(Date.parse("2025-11-03T13:00:00Z")) < ULID).toBe(true);
   });
 });
+
+describe("meta.json reasons name the field", () => {
+  it.each([
+    [{ ulid: "01K94WV44Z4TFF59TDWH9EDD1R", version: 1, maxTime: 5 }, /minTime missing and maxTime 5/],
+    [{ ulid: "01K94WV44Z4TFF59TDWH9EDD1R", minTime: 0, maxTime: 5 }, /version is missing, expected 1/],
+    [{ version: 1, minTime: 0, maxTime: 5 }, /ulid is missing/],
+  ])("%j", (meta, reason) => {
+    const r = parseMeta("01K94WV44Z4TFF59TDWH9EDD1R", JSON.stringify(meta), 0);
+    expect(!r.ok && r.reason).toMatch(reason);
+  });
+});

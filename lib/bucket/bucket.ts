@@ -31,6 +31,7 @@ export interface BucketReader {
   /** Every object under a block's prefix. */
   listBlock(block: string): Promise<BlockObject[]>;
   hasDeletionMark(block: string): Promise<boolean>;
+  hasMeta(block: string): Promise<boolean>;
 }
 
 export type BucketErrorKind = "access-denied" | "no-such-bucket" | "kms" | "wrong-region" | "unreachable" | "other";

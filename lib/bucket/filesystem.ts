@@ -50,7 +50,7 @@ export class FilesystemBucket implements BucketReader {
       if (!info.isFile()) return { kind: "missing" };
       if (info.size > maxBytes) return { kind: "too-large", size: info.size };
       const body = await handle.readFile({ encoding: "utf8" });
-      return { kind: "found", body, lastModified: info.mtimeMs };
+      return { kind: "found", body, lastModified: wholeMs(info.mtimeMs) };
     } finally {
       await handle.close();
     }
@@ -73,7 +73,7 @@ export class FilesystemBucket implements BucketReader {
         if (e.isDirectory()) await walk(join(dir, e.name), path);
         else if (e.isFile()) {
           const info = await stat(join(dir, e.name));
-          out.push({ path, lastModified: info.mtimeMs, size: info.size });
+          out.push({ path, lastModified: wholeMs(info.mtimeMs), size: info.size });
         }
       }
     };
@@ -82,14 +82,31 @@ export class FilesystemBucket implements BucketReader {
   }
 
   async hasDeletionMark(block: string): Promise<boolean> {
+    return this.isFile(block, "deletion-mark.json");
+  }
+
+  async hasMeta(block: string): Promise<boolean> {
+    return this.isFile(block, "meta.json");
+  }
+
+  private async isFile(block: string, name: string): Promise<boolean> {
     this.requests.getRequests += 1;
     try {
-      return (await stat(join(this.root, block, "deletion-mark.json"))).isFile();
+      return (await stat(join(this.root, block, name))).isFile();
     } catch (err) {
       if (isMissing(err)) return false;
       throw fsError(err, block);
     }
   }
+}
+
+/**
+ * File times have nanosecond precision (mtimeMs 1762178431482.9133); S3's LastModified is whole
+ * milliseconds, and so is every time the state keeps (a fraction makes the saved state unreadable).
+ * Rounded, not floored: a time set with utimes(ms / 1000) reads back as 481.99996 for 482.
+ */
+function wholeMs(mtimeMs: number): number {
+  return Math.round(mtimeMs);
 }
 
 function isMissing(err: unknown): boolean {

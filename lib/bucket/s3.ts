@@ -128,8 +128,16 @@ export class S3Bucket implements BucketReader {
   }
 
   async hasDeletionMark(block: string): Promise<boolean> {
+    return this.exists(`${this.root}${block}/deletion-mark.json`);
+  }
+
+  async hasMeta(block: string): Promise<boolean> {
+    return this.exists(`${this.root}${block}/meta.json`);
+  }
+
+  /** HEAD, priced as a GET and allowed by s3:GetObject on the key. */
+  private async exists(key: string): Promise<boolean> {
     this.requests.getRequests += 1;
-    const key = `${this.root}${block}/deletion-mark.json`;
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;

@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`blockwatch: ${err.message}\n\n${command?.usage ?? USAGE}\n`);
+      // The reason on one line; the usage is one command away rather than burying it.
+      process.stderr.write(`blockwatch: ${err.message}\nRun 'blockwatch ${command ? name + " " : ""}--help' for usage.\n`);
     } else if (err instanceof ConfigError || err instanceof BucketError) {
       process.stderr.write(`blockwatch: ${err.message}\n`);
     } else {

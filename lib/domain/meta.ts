@@ -10,9 +10,9 @@ const safeTime = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // Only the fields the rules use are checked; everything else in meta.json may be anything.
 const MetaSchema = z.object({
   ulid: z.string({ error: "ulid is missing or not a string" }),
-  version: z.unknown(),
-  minTime: z.unknown(),
-  maxTime: z.unknown(),
+  version: z.unknown().optional(),
+  minTime: z.unknown().optional(),
+  maxTime: z.unknown().optional(),
   compaction: z
     .object({
       level: z.number().int().min(1).optional(),

@@ -3,7 +3,7 @@ import { isShippedBySidecar } from "../domain/block";
 import { clusterOf, streamKey } from "../domain/labels";
 import { ulidTime } from "../domain/ulid";
 import { thresholdsFor, type Policy } from "../policy/policy";
-import type { ClusterState, State, StreamState } from "../state/state";
+import type { ClusterState, State, StreamState, TopBlock } from "../state/state";
 import { overlappingBlocks, type Range } from "./overlaps";
 import type { ClusterVerdict, Report, RunStats, StreamVerdict } from "./report";
 import { STATUS_ORDER, statusForLag, type ClusterStatus } from "./status";
@@ -25,6 +25,8 @@ export interface Observation {
   corrupt: (CorruptBlock & { deletionMarked: boolean | null })[];
   /** Every prefix without meta.json known now (new ones and still-pending ones). */
   pending: PendingPrefix[];
+  /** Blocks of earlier findings now marked for deletion or without meta.json: out of every finding. */
+  forgotten: string[];
   stats: RunStats;
 }
 
@@ -45,13 +47,20 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
   const inWindow = (ulid: string) => ulidTime(ulid) >= horizon;
   const byBlock = <T extends { block: string }>(a: T, b: T) => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0);
 
-  // Streams and findings whose blocks left the lookback are forgotten, as a stateless run never sees them.
+  // Blocks that left the lookback are forgotten, as a stateless run never sees them; so are blocks
+  // deleted (or marked) since an earlier run.
+  const forgotten = new Set(obs.forgotten);
+  const keep = (ulid: string) => inWindow(ulid) && !forgotten.has(ulid);
   const streams: Record<string, StreamState> = Object.create(null);
   for (const [key, s] of Object.entries(prev.streams)) {
-    if (inWindow(s.newestUlid)) streams[key] = { ...s, ranges: [...s.ranges] };
+    const ranges = s.ranges.filter((r) => keep(r[0]));
+    let tops = s.tops.filter((t) => keep(t[0]));
+    // Its top blocks were deleted (a duplicate cleaned up): the remembered ranges are the evidence left.
+    if (tops.length === 0) tops = ranges.map((r): TopBlock => [r[0], r[2], 0, null]);
+    if (tops.length > 0) streams[key] = { ...s, tops, ranges };
   }
-  const unlabeled = new Map(prev.unlabeled.filter((u) => inWindow(u.block)).map((u) => [u.block, u]));
-  const corrupt = new Map(prev.corrupt.filter((c) => inWindow(c.block)).map((c) => [c.block, c]));
+  const unlabeled = new Map(prev.unlabeled.filter((u) => keep(u.block)).map((u) => [u.block, u]));
+  const corrupt = new Map(prev.corrupt.filter((c) => keep(c.block)).map((c) => [c.block, c]));
   const uploaded = new Map<string, { blocks: number; bytes: number }>();
   const newRanges = new Map<string, Range[]>();
 
@@ -63,26 +72,9 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
       continue;
     }
     const key = streamKey(b.labels);
-    const s = (streams[key] ??= {
-      labels: b.labels,
-      cluster,
-      newestMaxTime: null,
-      newestBlock: null,
-      newestDownsampledMaxTime: null,
-      newestDownsampledBlock: null,
-      lastUploadAt: null,
-      lastUploadBlock: null,
-      newestUlid: b.ulid,
-      ranges: [],
-    });
-    if (b.ulid > s.newestUlid) s.newestUlid = b.ulid;
-    if (b.resolution === 0) {
-      if (s.newestMaxTime === null || b.maxTime > s.newestMaxTime) [s.newestMaxTime, s.newestBlock] = [b.maxTime, b.ulid];
-    } else if (s.newestDownsampledMaxTime === null || b.maxTime > s.newestDownsampledMaxTime) {
-      [s.newestDownsampledMaxTime, s.newestDownsampledBlock] = [b.maxTime, b.ulid];
-    }
+    const s = (streams[key] ??= { labels: b.labels, cluster, tops: [], ranges: [] });
+    if (!s.tops.some((t) => t[0] === b.ulid)) s.tops.push([b.ulid, b.maxTime, b.resolution, isShippedBySidecar(b) ? b.uploadTime : null]);
     if (isShippedBySidecar(b)) {
-      if (s.lastUploadAt === null || b.uploadTime > s.lastUploadAt) [s.lastUploadAt, s.lastUploadBlock] = [b.uploadTime, b.ulid];
       const u = uploaded.get(cluster) ?? { blocks: 0, bytes: 0 };
       u.blocks += 1;
       u.bytes += b.sizeBytes ?? 0;
@@ -99,11 +91,17 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
   // Overlaps: new level-1 ranges against each other and against the ranges remembered from earlier runs.
   const overlaps: State["overlaps"] = Object.create(null);
   for (const [key, o] of Object.entries(prev.overlaps)) {
-    const blocks = o.blocks.filter(inWindow);
-    if (blocks.length >= 2 && streams[key]) overlaps[key] = { ...o, blocks };
+    const blocks = o.blocks.filter(keep);
+    const s = streams[key];
+    if (blocks.length < 2 || !s) continue;
+    // With some blocks gone, those left may no longer overlap each other: judge again where the ranges are known.
+    const known = s.ranges.filter((r) => blocks.includes(r[0]));
+    const still = known.length === blocks.length ? [...overlappingBlocks(known)].sort() : blocks;
+    if (still.length >= 2) overlaps[key] = { ...o, blocks: still };
   }
   const memory = now - policy.overlapMemoryMs;
   for (const [key, s] of Object.entries(streams)) {
+    s.tops = paretoTops(s.tops);
     const fresh = newRanges.get(key) ?? [];
     const all = new Map<string, Range>(s.ranges.map((r) => [r[0], r]));
     for (const r of fresh) all.set(r[0], r);
@@ -132,9 +130,10 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     let best: { s: StreamState; fresh: number; block: string | null } | null = null;
     const streamVerdicts: StreamVerdict[] = [];
     for (const s of members) {
-      const raw = s.newestMaxTime !== null;
-      const fresh = raw ? s.newestMaxTime! : s.newestDownsampledMaxTime!;
-      const block = raw ? s.newestBlock : s.newestDownsampledBlock;
+      // Raw data decides; a stream with only downsampled blocks uses theirs.
+      const raw = s.tops.filter((t) => t[2] === 0);
+      const top = newestBy(raw.length > 0 ? raw : s.tops, (t) => t[1]);
+      const [block, fresh] = [top[0], top[1]];
       streamVerdicts.push({ labels: s.labels, status: statusForLag(now - fresh, t), dataLagSeconds: seconds(now - fresh) });
       if (best === null || fresh > best.fresh) best = { s, fresh, block };
     }
@@ -142,7 +141,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     const status = statusForLag(now - fresh, t);
     const crossed = status === "stalled" ? fresh + t.stallAfterMs : status === "late" ? fresh + t.lateAfterMs : now;
     const since = sinceFor(name, status, crossed);
-    const uploads = members.map((s) => s.lastUploadAt).filter((x): x is number => x !== null);
+    const uploads = members.flatMap((s) => s.tops.map((t) => t[3])).filter((x): x is number => x !== null);
     clusters[name] = { status, since };
     verdicts.push({
       cluster: name,
@@ -214,6 +213,34 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     stats: obs.stats,
   };
   return { state, report };
+}
+
+/** The entry with the greatest value, the newest ULID on a tie. */
+function newestBy<T extends TopBlock>(entries: readonly T[], value: (t: T) => number): T {
+  return entries.reduce((best, t) => (value(t) > value(best) || (value(t) === value(best) && t[0] > best[0]) ? t : best));
+}
+
+/**
+ * Keeps the blocks that could still be a stream's freshest (raw or downsampled) or latest upload
+ * for some part of the lookback: walking from the newest ULID back, a block stays only if it beats
+ * every newer one. A healthy stream keeps one block; a stalled one behind compactor blocks, two.
+ */
+export function paretoTops(tops: readonly TopBlock[]): TopBlock[] {
+  const byNewest = [...tops].sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  const kept = new Set<TopBlock>();
+  const frontier = (members: TopBlock[], value: (t: TopBlock) => number) => {
+    let best = -Infinity;
+    for (const t of members) {
+      if (value(t) > best) {
+        kept.add(t);
+        best = value(t);
+      }
+    }
+  };
+  frontier(byNewest.filter((t) => t[2] === 0), (t) => t[1]);
+  frontier(byNewest.filter((t) => t[2] !== 0), (t) => t[1]);
+  frontier(byNewest.filter((t) => t[3] !== null), (t) => t[3]!);
+  return byNewest.filter((t) => kept.has(t));
 }
 
 function cmpText(a: string, b: string): number {

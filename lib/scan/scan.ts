@@ -95,6 +95,23 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     (p) => inspectIncomplete(p.block),
   );
 
+  // Blocks of earlier findings: marked for deletion or deleted since? Then they are findings no more
+  // (a run without state would not see them); chunks left without meta.json are an incomplete prefix.
+  const readNow = new Set([...blocks.map((b) => b.ulid), ...corrupt.map((c) => c.block)]);
+  const findingBlocks = new Set(
+    [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.blocks)].filter(
+      (b) => !readNow.has(b) && ulidTime(b) >= horizonTime,
+    ),
+  );
+  const forgotten: string[] = [];
+  await forEachLimit([...findingBlocks], opts.concurrency, async (block) => {
+    if (await bucket.hasDeletionMark(block)) forgotten.push(block);
+    else if (!(await bucket.hasMeta(block))) {
+      forgotten.push(block);
+      await inspectIncomplete(block);
+    }
+  });
+
   // Only blocks about to become a finding pay for a deletion-mark lookup.
   const suspects = blocksToCheckForDeletion(prev, blocks, policy, now);
   const toCheck = [...blocks.filter((b) => suspects.has(b.ulid)), ...corrupt];
@@ -106,5 +123,5 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   if (cursor === null && complete) cursor = horizon;
   const recentFrom = cursor === null ? now : ulidTime(cursor) - policy.relistMs;
   const recent = processed.filter((n) => ulidTime(n) >= recentFrom);
-  return { cursor, complete, recent, blocks, corrupt, pending, prefixesListed, metaRead };
+  return { cursor, complete, recent, blocks, corrupt, pending, forgotten, prefixesListed, metaRead };
 }

@@ -4,21 +4,22 @@ import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
 import { LedgerSchema, type Ledger } from "../alerts/ledger";
 
+/**
+ * A block that may still decide a stream's freshness or last upload: [ulid, maxTime, resolution,
+ * upload time (ms) or null when not shipped by a sidecar/receive].
+ */
+export type TopBlock = [string, number, number, number | null];
+
 /** What one stream (full label set) needs to be judged without re-reading its old blocks. */
 export interface StreamState {
   labels: Labels;
   cluster: string;
-  /** Newest maxTime (ms) of its raw (resolution 0) blocks, and the block holding it. */
-  newestMaxTime: number | null;
-  newestBlock: string | null;
-  /** The same over downsampled blocks: used only when the stream has no raw block. */
-  newestDownsampledMaxTime: number | null;
-  newestDownsampledBlock: string | null;
-  /** Latest sidecar/receive upload (ms) and its block. */
-  lastUploadAt: number | null;
-  lastUploadBlock: string | null;
-  /** Greatest ULID of any of its blocks: the stream is forgotten once this leaves the lookback. */
-  newestUlid: string;
+  /**
+   * The blocks no other block beats on both counts: a newer ULID (stays in the lookback longer) and
+   * a fresher maxTime (or a later upload). Whatever part of the lookback remains, the freshest block
+   * in it is one of these, so a stream is judged as a run without state would judge it. Usually one.
+   */
+  tops: TopBlock[];
   /** Recent level-1 sidecar/receive ranges [ulid, minTime, maxTime] for overlap detection. */
   ranges: [string, number, number][];
 }
@@ -84,13 +85,7 @@ const StateSchema = z.object({
     z.object({
       labels: labelsSchema,
       cluster: z.string(),
-      newestMaxTime: ms.nullable(),
-      newestBlock: z.string().nullable(),
-      newestDownsampledMaxTime: ms.nullable(),
-      newestDownsampledBlock: z.string().nullable(),
-      lastUploadAt: ms.nullable(),
-      lastUploadBlock: z.string().nullable(),
-      newestUlid: z.string(),
+      tops: z.array(z.tuple([z.string(), ms, ms, ms.nullable()])).min(1),
       ranges: z.array(z.tuple([z.string(), ms, ms])),
     }),
   ),
