@@ -101,9 +101,14 @@ describe("decideAlerts: transitions against the ledger", () => {
       expected: [["stalled:a"], ["recovered:a<-stalled"], []],
     },
     {
-      name: "late after stalled counts as recovered (late is dashboard-only), then ok says nothing",
+      name: "late after stalled is not a recovery yet (a backlog catching up); ok is",
       steps: [{ at: T0, report: aStalled }, { at: T0 + 2 * H, report: aLate }, { at: T0 + 4 * H, report: ok }],
-      expected: [["stalled:a"], ["recovered:a<-stalled"], []],
+      expected: [["stalled:a"], [], ["recovered:a<-stalled"]],
+    },
+    {
+      name: "stalled -> late -> stalled is one outage: no second page, no recovery in between",
+      steps: [{ at: T0, report: aStalled }, { at: T0 + H, report: aLate }, { at: T0 + 2 * H, report: aStalled }, { at: T0 + 3 * H, report: ok }],
+      expected: [["stalled:a"], [], [], ["recovered:a<-stalled"]],
     },
     {
       name: "ok -> late -> ok is silent",
@@ -212,13 +217,33 @@ describe("decideAlerts: transitions against the ledger", () => {
       expected: [[], ["stalled:a"], [], ["recovered:a<-stalled"]],
     },
     {
-      name: "a cluster that left the report is dropped silently, and is new when it comes back",
+      name: "a down cluster that left the report (forgotten after the lookback) recovers when it comes back, not new",
       steps: [
         { at: T0, report: aStalled },
         { at: T0 + 2 * H, report: report([verdict("b", "ok")]) },
+        { at: T0 + 4 * H, report: aStalled },
+        { at: T0 + 6 * H, report: ok },
+      ],
+      expected: [["stalled:a"], [], [], ["recovered:a<-stalled"]],
+    },
+    {
+      name: "an up cluster that left the report is dropped silently, and is new when it comes back",
+      steps: [
+        { at: T0, report: ok },
+        { at: T0 + 2 * H, report: report([verdict("b", "ok")]) },
         { at: T0 + 4 * H, report: ok },
       ],
-      expected: [["stalled:a"], [], ["new:a"]],
+      expected: [[], [], ["new:a"]],
+    },
+    {
+      name: "a down cluster absent for 30 days is forgotten: new when it comes back",
+      steps: [
+        { at: T0, report: aStalled },
+        { at: T0 + 2 * H, report: report([verdict("b", "ok")]) },
+        { at: T0 + 31 * 24 * H, report: report([verdict("b", "ok")]) },
+        { at: T0 + 32 * 24 * H, report: ok },
+      ],
+      expected: [["stalled:a"], [], [], ["new:a"]],
     },
   ];
 
@@ -257,7 +282,11 @@ describe("decideAlerts: transitions against the ledger", () => {
     const withA = decideAlerts(baseline(), aStalled, T0, policy).ledgerAfterPublish!;
     const dropped = decideAlerts(withA, report([verdict("b", "ok")]), T0 + H, policy);
     expect(dropped.notification).toBeNull();
-    expect(dropped.ledgerAfterPublish!.clusters!.map((c) => c.cluster)).toEqual(["b"]);
+    // a is down and absent: remembered (not new, not re-paged, if it comes back); b stays up.
+    expect(dropped.ledgerAfterPublish!.clusters!.map((c) => [c.cluster, c.down?.status ?? "up"])).toEqual([
+      ["a", "stalled"],
+      ["b", "up"],
+    ]);
   });
 });
 

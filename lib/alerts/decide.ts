@@ -25,6 +25,9 @@ export const findingKey = {
   corrupt: (block: string) => `corrupt:${block}`,
 };
 
+/** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
+export const FORGET_DOWN_AFTER_MS = 30 * 24 * 3_600_000;
+
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const worstFirst = (a: ClusterVerdict, b: ClusterVerdict) =>
   STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byName(a.cluster, b.cluster);
@@ -32,8 +35,9 @@ const worstFirst = (a: ClusterVerdict, b: ClusterVerdict) =>
 /**
  * Healthchecks-style transitions: a cluster is announced when it goes down (stalled or missing),
  * reminded every `remindEveryMs` while it stays down (0 disables reminders), and announced once when
- * it is no longer down: `late` counts as recovered, because late is dashboard-only and staying "down"
- * until `ok` would hide that uploads resumed. Findings are announced on first sight only.
+ * it is `ok` again (DOMAIN.md section 4). `late` after a stall is not yet a recovery: a sidecar
+ * shipping its backlog passes through late, and announcing it there made stalled → late → stalled
+ * page twice within the hour. Findings are announced on first sight only.
  *
  * - No ledger (first run, or state rebuilt): the ledger starts from this report without announcing
  *   known findings or "new" clusters, but clusters already down are announced: whoever deploys
@@ -41,8 +45,10 @@ const worstFirst = (a: ClusterVerdict, b: ClusterVerdict) =>
  * - Incomplete report (run stopped on its time budget): verdicts may lack the newest blocks, so a
  *   recovery could be missed or a stall invented. Nothing is decided: null and the ledger unchanged.
  * - A cluster absent from the report (its blocks left the lookback and it is not expected) leaves
- *   the ledger silently, even if it was down; if it comes back it is announced as new. Findings
- *   that left the report are forgotten silently as well (a recurrence is announced again).
+ *   the ledger silently if it was up. One that was down stays in the ledger, unannounced, for
+ *   FORGET_DOWN_AFTER_MS after its last notice: when it uploads again (or a compactor block of its
+ *   old data appears) that is its recovery or still the same outage, not a new cluster and not a
+ *   second page. Findings that left the report are forgotten silently (a recurrence is announced again).
  */
 export function decideAlerts(
   ledger: Ledger | null,
@@ -75,6 +81,11 @@ export function decideAlerts(
     // A missing cluster has no blocks: it is an expected name, not a new one worth a typo check.
     if (!firstRun && before === undefined && v.status !== "missing") n.newClusters.push(v);
 
+    if (v.status === "late" && before?.down) {
+      // Catching up, not recovered yet: no recovery notice, no reminder.
+      clusters.push(before);
+      continue;
+    }
     if (!isDown(v.status)) {
       if (before?.down) n.recovered.push({ verdict: v, was: before.down.status, downSince: before.down.since } satisfies Recovery);
       clusters.push({ cluster: v.cluster, down: null });
@@ -91,6 +102,12 @@ export function decideAlerts(
       // Still down, already told: a stalled cluster turning missing is not news, the reminder says so.
       clusters.push({ cluster: v.cluster, down: { ...before.down, status } });
     }
+  }
+
+  // Down clusters that left the report (forgotten by the engine) are remembered a while longer.
+  const inReport = new Set(report.clusters.map((v) => v.cluster));
+  for (const c of ledger?.clusters ?? []) {
+    if (!inReport.has(c.cluster) && c.down && now - c.down.notifiedAt < FORGET_DOWN_AFTER_MS) clusters.push(c);
   }
 
   const findings: string[] = [];

@@ -55,8 +55,12 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
   for (const [key, s] of Object.entries(prev.streams)) {
     const ranges = s.ranges.filter((r) => keep(r[0]));
     let tops = s.tops.filter((t) => keep(t[0]));
-    // Its top blocks were deleted (a duplicate cleaned up): the remembered ranges are the evidence left.
-    if (tops.length === 0) tops = ranges.map((r): TopBlock => [r[0], r[2], 0, null]);
+    if (s.tops.some((t) => forgotten.has(t[0]))) {
+      // A top block was deleted (a duplicate cleaned up): the blocks it beat are gone from the tops,
+      // so the remembered level-1 ranges are brought back as evidence of the stream's freshness.
+      const have = new Set(tops.map((t) => t[0]));
+      tops = paretoTops([...tops, ...ranges.filter((r) => !have.has(r[0])).map((r): TopBlock => [r[0], r[2], 0, null])]);
+    }
     if (tops.length > 0) streams[key] = { ...s, tops, ranges };
   }
   const unlabeled = new Map(prev.unlabeled.filter((u) => keep(u.block)).map((u) => [u.block, u]));

@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+import { backtest } from "../../backtest/backtest";
+import { renderBacktest } from "../../backtest/report";
+import { loadObjstoreConfig, openBucket } from "../../bucket/open";
+import { parseDuration } from "../../domain/duration";
+import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
+import { UsageError } from "../usage-error";
+
+export const BACKTEST_USAGE = `Usage: blockwatch backtest --objstore.config-file FILE [options]
+
+With these thresholds, when would you have been paged? Rebuilds each cluster's upload history
+from what the bucket still holds (live blocks, and the compaction lineage of compacted ones),
+replays the alert policy over it and prints, per cluster, the periods it was late or stalled,
+the pages and recoveries the monitor would have sent, the gaps in its data and its overlaps.
+
+Options:
+  --objstore.config-file FILE   Thanos objstore YAML (type S3 or FILESYSTEM)
+  --objstore.config YAML        the same, inline
+  --days N                      days back from now to judge (default 14)
+  --now ISO                     end of the window (default: now)
+  --schedule DUR                how often the monitor runs (default 2h)
+${POLICY_USAGE}
+  --concurrency N               meta.json reads in flight (default 32)
+  --output table|json           (default table)
+
+Reads one GET per block whose ULID is within the window plus the lookback.`;
+
+export async function backtestCommand(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "objstore.config-file": { type: "string" },
+        "objstore.config": { type: "string" },
+        days: { type: "string" },
+        now: { type: "string" },
+        schedule: { type: "string" },
+        ...POLICY_OPTIONS,
+        concurrency: { type: "string" },
+        output: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(BACKTEST_USAGE + "\n");
+    return 0;
+  }
+  const output = values.output ?? "table";
+  if (output !== "table" && output !== "json") throw new UsageError("--output must be table or json");
+  const now = values.now === undefined ? Date.now() : Date.parse(values.now);
+  if (!Number.isFinite(now)) throw new UsageError("--now must be an ISO 8601 time such as 2025-11-03T14:00:00Z");
+  const days = values.days === undefined ? 14 : Number(values.days);
+  if (!Number.isFinite(days) || days <= 0 || days > 366) throw new UsageError("--days must be a number of days between 0 and 366");
+  let scheduleMs: number;
+  try {
+    scheduleMs = parseDuration(values.schedule ?? "2h");
+  } catch (err) {
+    throw new UsageError(`--schedule: ${(err as Error).message}`);
+  }
+  if (scheduleMs < 60_000) throw new UsageError("--schedule must be at least 1m");
+  const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError("--concurrency must be a whole number of at least 1");
+  const policy = buildPolicy(values);
+
+  const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
+  const bucket = openBucket(cfg);
+  const result = await backtest(bucket, { now, windowMs: Math.round(days * 86_400_000), policy, scheduleMs, concurrency });
+  if (output === "json") {
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    process.stdout.write(
+      JSON.stringify(
+        result,
+        (key, value) => (typeof value === "number" && /^(from|to|at|now|exactFrom|historyFrom|lastData|lastActivity)$/.test(key) ? iso(value) : value),
+        2,
+      ) + "\n",
+    );
+  } else {
+    const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    process.stdout.write(renderBacktest(result, { colour, stallAfterMs: policy.defaults.stallAfterMs, lateAfterMs: policy.defaults.lateAfterMs }) + "\n");
+  }
+  return 0;
+}

@@ -1,0 +1,215 @@
+// The fleet replay's targeted scenarios as engine regression tests: each replays the real scheduled
+// run (runMonitor) over a small simulated bucket and scores its alerts against the ground truth.
+// The full 30-day, 100-cluster run is `npm run simulate` (docs/alert-quality.md), outside npm test.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ulidFloor } from "../lib/domain/ulid";
+import { DEFAULT_POLICY } from "../lib/policy/policy";
+import { MemoryBucket } from "../lib/simulate/memory-bucket";
+import { DAY, HOUR, MINUTE, type BucketEvent } from "../lib/simulate/model";
+import { freshnessSteps, lagPeriods } from "../lib/simulate/oracle";
+import { TARGETED } from "../lib/simulate/scenarios";
+import { simulate, type SimulationResult } from "../lib/simulate/simulate";
+import { buildTimeline } from "../lib/simulate/timeline";
+
+const scenario = (name: string) => TARGETED.find((t) => t.name === name)!.scenario;
+const run = (name: string, schedules = [2 * HOUR], extra: Partial<Parameters<typeof simulate>[0]> = {}) =>
+  simulate({ scenario: scenario(name), schedules, policy: DEFAULT_POLICY, bucket: "memory", ...extra });
+const unmet = (sim: SimulationResult) => sim.results[0]!.goals.filter((g) => !g.met).map((g) => `${g.name}: ${g.detail}`);
+const deviations = (sim: SimulationResult) => sim.results[0]!.score.deviations.map((d) => `${d.kind} ${d.cluster}: ${d.evidence}`);
+/** Notifications as "time kind cluster" lines, for comparing two replays. */
+const transcript = (sim: SimulationResult) =>
+  sim.results[0]!.replay.published.flatMap((n) => [
+    ...n.down.map((v) => `${n.at} down ${v.cluster} ${v.status}`),
+    ...n.reminders.map((v) => `${n.at} reminder ${v.cluster}`),
+    ...n.recovered.map((x) => `${n.at} recovered ${x.verdict.cluster}`),
+    ...n.overlaps.map((o) => `${n.at} overlap ${o.cluster}`),
+    ...n.partialBlocks.map((p) => `${n.at} partial ${p.block}`),
+    ...n.newClusters.map((v) => `${n.at} new ${v.cluster}`),
+  ]);
+
+describe("the ground truth", () => {
+  it("applies the lag rule continuously: late after 3h30m, stalled after 4h, recovered by the upload that brings the lag back", () => {
+    const t0 = Date.parse("2025-11-03T00:00:00Z");
+    const labels = { cluster_id: "a" };
+    // Healthy until 12:00 (data to 10:00); nothing until 20:30, when the backlog up to 18:00 lands.
+    const steps = freshnessSteps(
+      [
+        { at: t0 + 11 * HOUR, maxTime: t0 + 10 * HOUR, labels },
+        { at: t0 + 20.5 * HOUR, maxTime: t0 + 14 * HOUR, labels },
+        { at: t0 + 20.6 * HOUR, maxTime: t0 + 18 * HOUR, labels },
+      ],
+      "cluster_id",
+    ).get("a")!;
+    expect(steps.map((s) => s.at - t0)).toEqual([11 * HOUR, 20.5 * HOUR, 20.6 * HOUR]);
+    const periods = lagPeriods(steps, DEFAULT_POLICY.defaults, t0 + DAY);
+    expect(periods.map((p) => [p.status, (p.from - t0) / HOUR, p.to === null ? null : (p.to - t0) / HOUR])).toEqual([
+      ["late", 13.5, 14],
+      ["stalled", 14, 20.6],
+      // 20:36 with data to 18:00 is ok; it is late again from 21:30 and stalled from 22:00 on.
+      ["late", 21.5, 22],
+      ["stalled", 22, null],
+    ]);
+  });
+});
+
+describe("the simulated bucket", () => {
+  const tl = buildTimeline(scenario("stalls"));
+
+  it("cuts 2h UTC-aligned blocks about an hour after their window and ships them within seconds when healthy", () => {
+    const healthy = tl.blocks.filter((b) => b.instance === "prod-us-west-2-03/r0" && b.cutAt < tl.from);
+    expect(healthy.length).toBeGreaterThan(20);
+    for (const b of healthy.slice(1)) {
+      expect(b.maxTime % (2 * HOUR)).toBe(0);
+      expect(b.maxTime - b.minTime).toBe(2 * HOUR);
+      expect(b.cutAt - b.maxTime).toBeGreaterThanOrEqual(HOUR);
+      expect(b.cutAt - b.maxTime).toBeLessThan(HOUR + 2 * MINUTE);
+    }
+    const delays = healthy.map((b) => b.uploadedAt! - b.cutAt).sort((a, b) => a - b);
+    expect(delays[Math.floor(delays.length / 2)]!).toBeLessThan(MINUTE);
+  });
+
+  it("writes meta.json last, marks compacted sources for deletion and deletes them 48h later", () => {
+    const byKey = new Map<string, BucketEvent[]>();
+    for (const e of tl.events) byKey.set(e.key.slice(0, 26), [...(byKey.get(e.key.slice(0, 26)) ?? []), e]);
+    const compacted = tl.compacted.filter((c) => c.level === 2 && c.createdAt < tl.to - 3 * DAY);
+    expect(compacted.length).toBeGreaterThan(10);
+    for (const c of compacted.slice(0, 10)) {
+      expect(c.parents.map((p) => p.ulid).sort()).toEqual(c.sources);
+      for (const s of c.sources) {
+        const events = byKey.get(s)!;
+        const meta = events.filter((e) => e.key.endsWith("/meta.json"));
+        const mark = events.find((e) => e.key.endsWith("/deletion-mark.json") && e.body !== null)!;
+        const uploaded = meta.find((e) => e.body !== null)!;
+        expect(events.filter((e) => e.body !== null && e.at <= uploaded.at).at(-1)!.key).toMatch(/meta\.json$/);
+        expect(mark.at).toBeGreaterThan(c.createdAt);
+        const deleted = meta.find((e) => e.body === null)!;
+        expect(deleted.at - mark.at).toBeGreaterThanOrEqual(2 * DAY);
+        expect(deleted.at - mark.at).toBeLessThan(2 * DAY + 2 * HOUR);
+      }
+    }
+  });
+
+  it("leaves the IAM failure's block partial until the role is fixed, and the KMS one cleaned up by the sidecar", () => {
+    const iam = tl.incidents.find((i) => i.detail.startsWith("IAM"))!;
+    const kms = tl.incidents.find((i) => i.detail.startsWith("KMS"))!;
+    expect(iam.partialBlock).toBeDefined();
+    const p = tl.partials.find((x) => x.ulid === iam.partialBlock)!;
+    expect(p.since).toBeLessThan(iam.start);
+    expect(p.until).toBeGreaterThan(iam.end!);
+    expect(kms.partialBlock).toBeUndefined();
+  });
+
+  it("lists like S3 ListObjectsV2 with a delimiter: names after StartAfter, in order, 1,000 a page, one LIST each", async () => {
+    const b = new MemoryBucket();
+    for (let i = 0; i < 2500; i++) b.apply({ at: i, key: `${ulidFloor(1e12 + i * 1000)}/meta.json`, body: "{}" });
+    b.apply({ at: 0, key: "etl/x.json", body: "{}" });
+    const pages: string[][] = [];
+    for await (const page of b.listTopLevel(ulidFloor(1e12 + 499_000))) pages.push(page);
+    expect(pages.map((p) => p.length)).toEqual([1000, 1000, 1]);
+    expect(pages.at(-1)).toEqual(["etl"]);
+    expect(b.requests.listRequests).toBe(3);
+    b.apply({ at: 1, key: "etl/x.json", body: null });
+    expect((await b.listBlock("etl")).length).toBe(0);
+  });
+});
+
+describe("regression scenarios at rate(2h)", () => {
+  it("stalls: each paged within one sweep of the crossing, recovered once, the IAM partial block announced", async () => {
+    const sim = await run("stalls");
+    expect(unmet(sim)).toEqual([]);
+    expect(deviations(sim)).toEqual([]);
+    const r = sim.results[0]!;
+    expect(r.score.totals.pages).toBe(4);
+    expect(r.score.totals.notices.partialBlocks).toBe(1);
+    // The decommissioned cluster is reminded, never recovered.
+    const decommissioned = sim.timeline.incidents.find((i) => i.kind === "decommissioned")!.cluster;
+    expect(transcript(sim).filter((l) => l.includes(decommissioned)).map((l) => l.split(" ")[1])).toEqual(["down", "reminder"]);
+  });
+
+  it("quiet: a restart, a label added, an HA replica down and a new cluster page no one", async () => {
+    const sim = await run("quiet");
+    expect(deviations(sim)).toEqual([]);
+    expect(sim.results[0]!.score.totals.pages).toBe(0);
+    expect(transcript(sim).map((l) => l.split(" ").slice(1).join(" "))).toEqual(["new dev-new-01"]);
+  });
+
+  it("duplicate cluster_id: an overlap notice within one sweep of the second cluster's first upload, no page", async () => {
+    const sim = await run("duplicate-cluster-id");
+    expect(unmet(sim)).toEqual([]);
+    expect(deviations(sim)).toEqual([]);
+    const dup = sim.results[0]!.score.rows.find((r) => r.kind === "duplicate-cluster-id")!;
+    expect(dup.detected).toBe(2);
+    expect(Math.max(...dup.delayFromCrossing)).toBeLessThanOrEqual(2 * HOUR);
+  });
+
+  it("repeat collision: a second cluster on the default cluster_id days after the first is announced again", async () => {
+    const sim = await run("repeat-collision");
+    expect(deviations(sim)).toEqual([]);
+    expect(transcript(sim).filter((l) => l.includes("overlap cluster-one"))).toHaveLength(2);
+  });
+
+  // Rule misses the simulator found, fixed in the engine; each scenario now meets its goal.
+  it("outage longer than the lookback: paged once and announced recovered once (was rule miss 1)", async () => {
+    expect(deviations(await run("outage-beyond-lookback"))).toEqual([]);
+  });
+
+  it("decommissioned while the compactor is halted: never paged twice (was rule miss 1)", async () => {
+    expect(deviations(await run("revived-by-compactor"))).toEqual([]);
+  });
+
+  it("the duplicate's blocks deleted: the first cluster, healthy, is not paged (was rule miss 2)", async () => {
+    expect(deviations(await run("duplicate-cleanup", [10 * MINUTE]))).toEqual([]);
+  });
+
+  // Still open (docs/alert-quality.md): overlaps are looked for within one identical label set only
+  // (DOMAIN.md section 4), so two clusters on one cluster_id with different label sets go unseen.
+  it.fails("a second cluster on the default cluster_id after the first added a label is announced (rule miss 3)", async () => {
+    expect(deviations(await run("duplicate-after-label-change"))).toEqual([]);
+  });
+
+  it("pins the open miss as it is today", async () => {
+    const kinds = async (name: string) => (await run(name)).results[0]!.score.deviations.map((d) => d.kind).sort();
+    expect(await kinds("duplicate-after-label-change")).toEqual(["missed-finding"]);
+  });
+});
+
+describe("schedules, buckets and failures", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("rate(30m) pages each stall within 30 minutes of its crossing", async () => {
+    const sim = await run("stalls", [30 * MINUTE]);
+    expect(unmet(sim)).toEqual([]);
+    const stalls = sim.results[0]!.score.rows.filter((r) => r.expected > 0 && r.kind !== "(no incident)");
+    expect(Math.max(...stalls.flatMap((r) => r.delayFromCrossing))).toBeLessThanOrEqual(30 * MINUTE);
+  });
+
+  it("a FILESYSTEM bucket (files with simulated mtimes) gives the same alerts as the in-memory bucket", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "blockwatch-sim-test-"));
+    dirs.push(dir);
+    const small = { ...scenario("stalls"), days: 3, historyDays: 1, clusters: 4 };
+    small.planned = small.planned!.filter((p) => p.cluster < 4);
+    const [memory, fs] = await Promise.all([
+      simulate({ scenario: small, schedules: [2 * HOUR], policy: DEFAULT_POLICY, bucket: "memory" }),
+      simulate({ scenario: small, schedules: [2 * HOUR], policy: DEFAULT_POLICY, bucket: "filesystem", directory: dir }),
+    ]);
+    expect(transcript(memory).length).toBeGreaterThan(3);
+    expect(transcript(fs)).toEqual(transcript(memory));
+    expect(fs.results[0]!.replay.requests).toEqual(memory.results[0]!.replay.requests);
+  });
+
+  it("failed SNS publishes are decided again: no page lost, none repeated, each recovery once", async () => {
+    const sim = await run("stalls", [2 * HOUR], { failPublishEvery: 2 });
+    const r = sim.results[0]!;
+    expect(r.replay.failedPublishes).toBeGreaterThan(2);
+    expect(r.score.totals.stallsDetected).toBe(r.score.totals.stallsInData);
+    expect(r.score.totals.duplicatePages).toBe(0);
+    expect(r.score.totals.missedRecoveries).toBe(0);
+    expect(r.score.totals.duplicateRecoveries).toBe(0);
+  });
+});
