@@ -18,7 +18,8 @@ export function s3ClientConfig(cfg: S3ObjstoreConfig, env: NodeJS.ProcessEnv = p
     region,
     // Standard retry mode: exponential backoff with jitter on throttling and 5xx.
     maxAttempts: 5,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    // Without throwOnRequestTimeout the SDK only logs a slow request: a hung one would hold the run.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
   };
   if (!awsEndpoint && endpoint) {
     config.endpoint = /^https?:\/\//.test(endpoint) ? endpoint : `${cfg.insecure ? "http" : "https"}://${endpoint}`;
@@ -35,18 +36,47 @@ export function s3ClientConfig(cfg: S3ObjstoreConfig, env: NodeJS.ProcessEnv = p
   return config;
 }
 
+export interface S3BucketOptions {
+  /** How messages name the settings to fix: the CLI's objstore keys, or the deployment's params. */
+  settingNames?: { bucket: string; region: string };
+  /**
+   * Waits before retrying a request that failed on throttling, 5xx, a reset or a timeout after the
+   * SDK's own attempts (which span under two seconds): a short S3 brownout must not fail a run.
+   */
+  retryDelaysMs?: readonly number[];
+  /** False once the run's time budget is spent: fail now rather than wait. */
+  mayRetry?: () => boolean;
+}
+
+const TRANSIENT_NAMES = new Set(["SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling", "ThrottlingException", "TooManyRequestsException", "TimeoutError", "RequestTimeoutException"]);
+const TRANSIENT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN"]);
+
+function isTransient(err: unknown): boolean {
+  const e = err as Error & { Code?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: { code?: string } };
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || status === 429 || TRANSIENT_NAMES.has(e.Code ?? e.name) || TRANSIENT_CODES.has(e.code ?? e.cause?.code ?? "");
+}
+
 export class S3Bucket implements BucketReader {
   readonly requests: RequestCounts = { listRequests: 0, getRequests: 0 };
   readonly location: string;
   private readonly root: string;
 
+  private readonly names: { bucket: string; region: string };
+  private readonly retryDelaysMs: readonly number[];
+  private readonly mayRetry: () => boolean;
+
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     prefix: string,
+    options: S3BucketOptions = {},
   ) {
     this.root = prefix ? `${prefix}/` : "";
     this.location = `s3://${bucket}/${this.root}`;
+    this.names = options.settingNames ?? { bucket: "config.bucket", region: "config.region" };
+    this.retryDelaysMs = options.retryDelaysMs ?? [1_000, 2_000, 4_000, 8_000];
+    this.mayRetry = options.mayRetry ?? (() => true);
   }
 
   async *listTopLevel(startAfter: string): AsyncIterable<string[]> {
@@ -81,7 +111,7 @@ export class S3Bucket implements BucketReader {
       let res;
       try {
         // Read one byte past the cap: a larger meta.json is reported, never loaded whole.
-        res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${maxBytes}` }));
+        res = await this.retrying(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${maxBytes}` })));
       } catch (err) {
         const name = (err as Error).name;
         if (name === "NoSuchKey" || name === "NotFound") return { kind: "missing" };
@@ -139,7 +169,7 @@ export class S3Bucket implements BucketReader {
   private async exists(key: string): Promise<boolean> {
     this.requests.getRequests += 1;
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.retrying(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return true;
     } catch (err) {
       const name = (err as Error).name;
@@ -150,9 +180,22 @@ export class S3Bucket implements BucketReader {
 
   private async call<T>(op: "list" | "get", fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.retrying(fn);
     } catch (err) {
       throw this.translate(err, op, this.root);
+    }
+  }
+
+  /** Retries transient failures with backoff and jitter while the run's time budget allows. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined || !isTransient(err) || !this.mayRetry()) throw err;
+        await sleep(delay * (0.5 + Math.random()));
+      }
     }
   }
 
@@ -176,9 +219,10 @@ export class S3Bucket implements BucketReader {
       const creds = name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" ? " (the access key or secret key is not valid)" : "";
       return new BucketError("access-denied", `access denied to ${this.location}${creds}: the credentials need ${need}`);
     }
-    if (name === "NoSuchBucket") return new BucketError("no-such-bucket", `bucket ${this.bucket} does not exist (check config.bucket and config.endpoint)`);
+    if (name === "NoSuchBucket") return new BucketError("no-such-bucket", `bucket ${this.bucket} does not exist (check ${this.names.bucket})`);
     if (name === "PermanentRedirect" || name === "AuthorizationHeaderMalformed" || status === 301) {
-      return new BucketError("wrong-region", `bucket ${this.bucket} is in another region: set config.region to the bucket's region`);
+      const region = (e as { $response?: { headers?: Record<string, string> } }).$response?.headers?.["x-amz-bucket-region"];
+      return new BucketError("wrong-region", `bucket ${this.bucket} is in another region${region ? ` (${region})` : ""}: set ${this.names.region} to the bucket's region`);
     }
     const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
     if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ECONNRESET" || code === "EAI_AGAIN" || name === "TimeoutError") {

@@ -5,7 +5,9 @@ import { ulidTime } from "./ulid";
 /** meta.json above this size is not read whole and is reported corrupt (DOMAIN.md section 4). */
 export const MAX_META_BYTES = 1024 * 1024;
 
-const safeTime = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The largest time a Date can hold (year 275760): beyond it a time cannot even be printed. */
+export const MAX_TIME_MS = 8.64e15;
+const safeTime = z.number().int().min(0).max(MAX_TIME_MS);
 
 // Only the fields the rules use are checked; everything else in meta.json may be anything.
 const MetaSchema = z.object({
@@ -61,7 +63,7 @@ export function parseMeta(prefixUlid: string, body: string, lastModified: number
   if (!min.success || !max.success || min.data >= max.data) {
     return {
       ok: false,
-      reason: `minTime ${show(m.minTime)} and maxTime ${show(m.maxTime)} must be safe integers with 0 <= minTime < maxTime`,
+      reason: `minTime ${show(m.minTime)} and maxTime ${show(m.maxTime)} must be integers with 0 <= minTime < maxTime <= 8.64e15`,
     };
   }
   const labels = m.thanos?.labels ?? {};
@@ -96,7 +98,9 @@ export function parseMeta(prefixUlid: string, body: string, lastModified: number
 }
 
 function show(v: unknown): string {
-  const s = v === undefined ? "missing" : JSON.stringify(v) ?? String(v);
+  // Objects are named, not printed: a deeply nested value would overflow the stack.
+  const s =
+    v === undefined ? "missing" : Array.isArray(v) ? "an array" : typeof v === "object" && v !== null ? "an object" : (JSON.stringify(v) ?? String(v));
   return oneLine(s.length > 80 ? s.slice(0, 77) + "..." : s);
 }
 

@@ -36,6 +36,8 @@ export interface Judgement {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Blocks ending later than this after `now` are not trusted as fresh data. */
+const FUTURE_SLACK_MS = 3_600_000;
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
@@ -70,6 +72,11 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
 
   for (const b of [...obs.blocks].sort((x, y) => (x.ulid < y.ulid ? -1 : 1))) {
     if (b.deletionMarked || !inWindow(b.ulid)) continue;
+    if (b.maxTime > now + FUTURE_SLACK_MS) {
+      // Data from the future (a Prometheus clock ahead) would read as fresh and hide a stall.
+      corrupt.set(b.ulid, { block: b.ulid, reason: `maxTime ${iso(b.maxTime)} is in the future: the uploading Prometheus's clock is ahead` });
+      continue;
+    }
     const cluster = clusterOf(b.labels, policy.clusterLabel);
     if (cluster === null) {
       unlabeled.set(b.ulid, { block: b.ulid, labels: b.labels });
@@ -125,7 +132,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
   const clusters: Record<string, ClusterState> = Object.create(null);
   const verdicts: ClusterVerdict[] = [];
   const sinceFor = (name: string, status: ClusterStatus, derived: number) => {
-    const before = prev.clusters[name];
+    const before = Object.hasOwn(prev.clusters, name) ? prev.clusters[name] : undefined;
     return before && before.status === status ? before.since : derived;
   };
 
@@ -186,7 +193,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
 
   const hadState = prev.cursor !== null;
   const newClusters = hadState
-    ? verdicts.filter((v) => v.status !== "missing" && !prev.clusters[v.cluster]).map((v) => v.cluster).sort(cmpText)
+    ? verdicts.filter((v) => v.status !== "missing" && !Object.hasOwn(prev.clusters, v.cluster)).map((v) => v.cluster).sort(cmpText)
     : [];
   const pending = obs.pending.filter((p) => inWindow(p.block)).sort(byBlock);
 

@@ -19,12 +19,17 @@ export interface MonitorClients {
   cloudwatch: CloudWatchClient;
 }
 
+/** A hung connection must fail its request, not hold the run until the Lambda is killed. */
+const TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true };
+
 export function defaultClients(config: MonitorConfig): MonitorClients {
   return {
-    thanosS3: new S3Client({ region: config.thanosRegion, maxAttempts: 5 }),
-    stateS3: new S3Client({ maxAttempts: 5 }),
-    sns: new SNSClient({ maxAttempts: 5 }),
-    cloudwatch: new CloudWatchClient({ maxAttempts: 3 }),
+    thanosS3: new S3Client({ region: config.thanosRegion, maxAttempts: 5, requestHandler: TIMEOUTS }),
+    stateS3: new S3Client({ maxAttempts: 5, requestHandler: TIMEOUTS }),
+    // One attempt: a Publish whose reply was lost may have been delivered, and the SDK would send it
+    // again, up to 5 times. A failed publish is decided again by the next run (at most one copy more).
+    sns: new SNSClient({ maxAttempts: 1, requestHandler: TIMEOUTS }),
+    cloudwatch: new CloudWatchClient({ maxAttempts: 3, requestHandler: TIMEOUTS }),
   };
 }
 
@@ -41,7 +46,10 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
     // Stop listing with a margin left to save state, publish and put metrics.
     const deadline = started + remaining - Math.max(30_000, remaining * 0.2);
     const deps = {
-      bucket: new S3Bucket(clients.thanosS3, config.thanosBucket, config.thanosPrefix),
+      bucket: new S3Bucket(clients.thanosS3, config.thanosBucket, config.thanosPrefix, {
+        settingNames: { bucket: "the thanosBucket param", region: "the thanosRegion param" },
+        mayRetry: () => clock() < deadline,
+      }),
       store: new S3StateStore(clients.stateS3, config.stateBucket, config.stateKey),
       alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, { bucket: config.thanosBucket }),
       metrics: cloudWatchSink(clients.cloudwatch),

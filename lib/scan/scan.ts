@@ -46,7 +46,13 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     metaRead += 1;
     const meta = await bucket.readMeta(block, MAX_META_BYTES);
     if (meta.kind === "found") {
-      const parsed = parseMeta(block, meta.body, meta.lastModified);
+      let parsed: ReturnType<typeof parseMeta>;
+      try {
+        parsed = parseMeta(block, meta.body, meta.lastModified);
+      } catch (err) {
+        // Hostile content must never fail the run: whatever the parser cannot take is a corrupt block.
+        parsed = { ok: false, reason: `meta.json cannot be read (${String((err as Error)?.message ?? err).slice(0, 100)})` };
+      }
       if (parsed.ok) blocks.push({ ...parsed.block, deletionMarked: null });
       else corrupt.push({ block, reason: parsed.reason, deletionMarked: null });
       return true;
@@ -67,11 +73,25 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     pending.push({ block, lastActivity: Math.max(ulidTime(block), newest) });
   };
 
-  for await (const page of bucket.listTopLevel(startAfter)) {
+  // The next page is requested while this one's meta.json are read: a LIST round trip per page
+  // no longer adds to the run's time. A prefetched page is only used after the deadline check.
+  const pages = bucket.listTopLevel(startAfter)[Symbol.asyncIterator]();
+  const fetchPage = () => {
+    const p = pages.next();
+    p.catch(() => {}); // awaited below; a page abandoned at the deadline must not reject unhandled
+    return p;
+  };
+  let nextPage = fetchPage();
+  for (;;) {
+    const got = await nextPage;
+    if (got.done) break;
+    const page = got.value;
     if (opts.deadline !== undefined && clock() > opts.deadline) {
       complete = false;
+      void pages.return?.(undefined)?.catch(() => {});
       break;
     }
+    nextPage = fetchPage();
     prefixesListed += page.length;
     const names = page.filter(isUlid);
     await forEachLimit(

@@ -34,7 +34,9 @@ export class S3StateStore implements StateStore {
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       // 412: someone wrote first; 409: a concurrent conditional write is in progress.
-      if (e.name === "PreconditionFailed" || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409) return { saved: false };
+      // 404: the state was deleted since it was read (If-Match on a missing key): re-read, start afresh.
+      const status = e.$metadata?.httpStatusCode;
+      if (e.name === "PreconditionFailed" || e.name === "NoSuchKey" || status === 412 || status === 409 || status === 404) return { saved: false };
       throw err;
     }
   }

@@ -121,7 +121,7 @@ export function buildFleet(now: number, seed = 11): Fleet {
   addCorrupt(now - 18 * HOUR, {}, () => "", /^meta\.json is not JSON/);
   addCorrupt(now - 17 * HOUR, {}, (u) => validMeta(u, { version: 2 }), /^version is 2, expected 1$/);
   addCorrupt(now - 16 * HOUR, {}, () => validMeta("01ARZ3NDEKTSV4RRFFQ69G5FAV"), /^ulid "01ARZ3NDEKTSV4RRFFQ69G5FAV" does not match its prefix/);
-  addCorrupt(now - 15 * HOUR, {}, (u) => validMeta(u, { minTime: 5, maxTime: 5 }), /must be safe integers with 0 <= minTime < maxTime/);
+  addCorrupt(now - 15 * HOUR, {}, (u) => validMeta(u, { minTime: 5, maxTime: 5 }), /must be integers with 0 <= minTime < maxTime/);
   addCorrupt(now - 14 * HOUR, {}, (u) => validMeta(u, { thanos: { labels: { cluster_id: 7 } } }), /^thanos\.labels is not an object of string values$/);
   addCorrupt(now - 13 * HOUR, {}, (u) => `{"ulid":"${u}",`, /not JSON/, true);
 

@@ -1,0 +1,267 @@
+import { parseDuration } from "../domain/duration";
+import { HOURS_PER_MONTH, PRICES } from "./prices";
+
+/** What a deployment's monthly cost depends on. Every field has a default (`DEFAULT_COST_INPUTS`). */
+export interface CostInputs {
+  clusters: number;
+  /** Label sets per cluster: 1, or 2 for an HA pair. The bench fleet has 10% HA pairs: 1.1. */
+  streamsPerCluster: number;
+  /** Minutes between scheduled runs (serverless.yml `schedule`, default rate(2 hours)). */
+  scheduleMinutes: number;
+  /** Five CloudWatch metrics per cluster (lib/metrics/metric-data.ts); off leaves the run metrics. */
+  perClusterMetrics: boolean;
+  /** Lambda memory (serverless.yml `memorySize`). */
+  memoryMb: number;
+  architecture: "arm64" | "x86_64";
+  /**
+   * New block prefixes per stream and hour: a 2h sidecar block (0.5) and, every 8h, the compactor's
+   * level-2 block (0.125). The bench measures 1.25 per stream in 2 hours.
+   */
+  prefixesPerStreamHour: number;
+  /** Each run lists again this far behind its cursor (policy relistMs, 3h). */
+  relistHours: number;
+  /** meta.json reads in flight (CONCURRENCY, default 32). */
+  concurrency: number;
+  /** Saved state per cluster in bytes (the bench measures about 1.3 KB). */
+  stateBytesPerCluster: number;
+  /** Old state versions are kept this long (serverless.yml: NoncurrentDays 30). */
+  stateVersionDays: number;
+  /** Notifications published a month (transitions and reminders), and email subscribers. */
+  alertsPerMonth: number;
+  emailSubscribers: number;
+  /** Count the account's always-free allowances as available to blockwatch (default: used elsewhere). */
+  freeTier: boolean;
+  /** Override the modelled run duration (ms). */
+  durationMs?: number;
+}
+
+export const DEFAULT_COST_INPUTS: CostInputs = {
+  clusters: 100,
+  streamsPerCluster: 1.1,
+  scheduleMinutes: 120,
+  perClusterMetrics: true,
+  memoryMb: 256,
+  architecture: "arm64",
+  prefixesPerStreamHour: 0.625,
+  relistHours: 3,
+  concurrency: 32,
+  stateBytesPerCluster: 1300,
+  stateVersionDays: 30,
+  alertsPerMonth: 30,
+  emailSubscribers: 1,
+  freeTier: false,
+};
+
+/** Metrics without a dimension, every run (metric-data.ts): 4 status counts, 4 findings, RunSucceeded, RunDurationMs. */
+export const RUN_METRICS = 10;
+/** Per cluster: DataLagSeconds, UploadAgeSeconds, BlocksUploaded, BytesUploaded, Stalled. */
+export const METRICS_PER_CLUSTER = 5;
+
+/**
+ * Run-time model, calibrated on the bench (docs/benchmarks.md: the real handler's steady state took
+ * ~1.7-2.5 s at 1,000 clusters and ~12 s at 10,000 on one core of the bench machine, S3 on
+ * loopback): CPU time on one full vCPU, stretched by the share of a vCPU the memory setting buys
+ * (Lambda: 1,769 MB = 1 vCPU), plus S3 latency that loopback does not have.
+ */
+export const DURATION_MODEL = {
+  /** Handler overhead; per new block (SDK GET + meta.json parse); per cluster (state, judgement, metrics). */
+  cpuFixedMs: 300,
+  cpuPerNewBlockMs: 0.8,
+  cpuPerClusterMs: 0.35,
+  /** Typical S3 first-byte latencies from Lambda in the same region. */
+  listLatencyMs: 60,
+  getLatencyMs: 25,
+  /** State GET + PUT, SNS and CloudWatch calls. */
+  ioFixedMs: 150,
+  mbPerVcpu: 1769,
+};
+
+export interface PerRun {
+  newPrefixes: number;
+  listedPrefixes: number;
+  listRequests: number;
+  getRequests: number;
+  /** State bucket: one GET and one PUT a run. */
+  stateGets: number;
+  statePuts: number;
+  metricData: number;
+  putMetricDataCalls: number;
+  durationMs: number;
+  gbSeconds: number;
+}
+
+export interface CostItem {
+  key: string;
+  label: string;
+  /** What is billed, in words: "365 runs × 0.25 GB × 1.2 s". */
+  quantity: string;
+  monthlyUsd: number;
+}
+
+export interface CostEstimate {
+  inputs: CostInputs;
+  runsPerMonth: number;
+  perRun: PerRun;
+  metrics: number;
+  items: CostItem[];
+  totalUsd: number;
+  /** The item costing most. */
+  dominant: string;
+}
+
+/** Runs a month of a schedule: `rate(2 hours)`, `rate(30 minutes)`, `rate(1 day)` or a duration (`2h`). */
+export function scheduleMinutes(schedule: string): number {
+  const rate = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(schedule.trim());
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2]!.startsWith("minute") ? 1 : rate[2]!.startsWith("hour") ? 60 : 1440;
+    if (n < 1) throw new Error(`schedule ${schedule}: the rate must be at least 1`);
+    return n * unit;
+  }
+  let ms: number;
+  try {
+    ms = parseDuration(schedule.trim());
+  } catch {
+    throw new Error(`schedule ${JSON.stringify(schedule)}: expected rate(N minutes|hours|days) or a duration such as 2h`);
+  }
+  if (ms < 60_000) throw new Error(`schedule ${schedule}: at least one minute between runs`);
+  return ms / 60_000;
+}
+
+/** Monthly cost of `count` custom metrics over the tiers (each tier prices the metrics in it). */
+export function metricsCost(count: number): number {
+  let cost = 0;
+  let from = 0;
+  for (const tier of PRICES.cloudwatch.metricTiers) {
+    const inTier = Math.max(0, Math.min(count, tier.upTo) - from);
+    cost += inTier * tier.perMetric;
+    from = tier.upTo;
+    if (count <= from) break;
+  }
+  return cost;
+}
+
+export function perRun(inputs: CostInputs): PerRun {
+  const hours = inputs.scheduleMinutes / 60;
+  const rate = inputs.clusters * inputs.streamsPerCluster * inputs.prefixesPerStreamHour;
+  const newPrefixes = Math.ceil(rate * hours);
+  // Listing starts relistHours behind the cursor (the previous run's newest prefix).
+  const listedPrefixes = Math.ceil(rate * (hours + inputs.relistHours));
+  const listRequests = Math.max(1, Math.ceil(listedPrefixes / 1000));
+  const getRequests = newPrefixes;
+  const metricData = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * inputs.clusters : 0);
+  const putMetricDataCalls = Math.ceil(metricData / 1000);
+  const m = DURATION_MODEL;
+  const cpuMs = m.cpuFixedMs + m.cpuPerNewBlockMs * newPrefixes + m.cpuPerClusterMs * inputs.clusters;
+  const ioMs = m.ioFixedMs + m.listLatencyMs * listRequests + (m.getLatencyMs * getRequests) / Math.max(1, inputs.concurrency);
+  const durationMs = inputs.durationMs ?? Math.round(cpuMs * Math.max(1, m.mbPerVcpu / inputs.memoryMb) + ioMs);
+  // Lambda bills duration rounded up to the millisecond.
+  const gbSeconds = (inputs.memoryMb / 1024) * (Math.ceil(durationMs) / 1000);
+  return { newPrefixes, listedPrefixes, listRequests, getRequests, stateGets: 1, statePuts: 1, metricData, putMetricDataCalls, durationMs, gbSeconds };
+}
+
+const usd = (x: number) => Math.max(0, x);
+const fmt = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+/** The monthly bill of one deployment, item by item. Pure: same inputs, same dollars. */
+export function estimateCost(partial: Partial<CostInputs> & { clusters: number }): CostEstimate {
+  const inputs: CostInputs = { ...DEFAULT_COST_INPUTS, ...partial };
+  if (!(Number.isFinite(inputs.clusters) && inputs.clusters >= 0)) throw new Error("clusters must be a number of at least 0");
+  if (!(inputs.scheduleMinutes >= 1)) throw new Error("schedule must be at least one minute");
+  if (!(inputs.memoryMb >= 128 && inputs.memoryMb <= 10_240)) throw new Error("memory must be between 128 and 10240 MB");
+  const runs = (HOURS_PER_MONTH * 60) / inputs.scheduleMinutes;
+  const r = perRun(inputs);
+  const free = inputs.freeTier;
+  const L = PRICES.lambda;
+  const C = PRICES.cloudwatch;
+  const gbSeconds = runs * r.gbSeconds;
+  const gbPrice = inputs.architecture === "arm64" ? L.arm64PerGbSecond : L.x86PerGbSecond;
+  const metrics = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * inputs.clusters : 0);
+  const apiCalls = runs * r.putMetricDataCalls;
+  const logBytesPerRun = 2000; // START/END/REPORT lines and the run's one JSON summary line
+  const logGb = (runs * logBytesPerRun) / 1e9;
+  const stateGb = (inputs.clusters * inputs.stateBytesPerCluster * (1 + (runs * inputs.stateVersionDays) / 30.4)) / 1e9;
+
+  const items: CostItem[] = [
+    {
+      key: "metrics",
+      label: "CloudWatch custom metrics",
+      quantity: `${fmt(RUN_METRICS)} run metrics${inputs.perClusterMetrics ? ` + ${METRICS_PER_CLUSTER} × ${fmt(inputs.clusters)} clusters` : " (per-cluster metrics off)"} = ${fmt(metrics)} metrics`,
+      monthlyUsd: usd(metricsCost(Math.max(0, metrics - (free ? C.freeMetrics : 0)))),
+    },
+    {
+      key: "dashboard",
+      label: "CloudWatch dashboard",
+      quantity: free ? "1 dashboard (within the 3 free)" : "1 dashboard (the account's 3 free ones taken)",
+      monthlyUsd: free ? 0 : C.dashboardPerMonth,
+    },
+    {
+      key: "alarms",
+      label: "CloudWatch alarms",
+      quantity: "2 standard alarms (not reporting, errors)",
+      monthlyUsd: free ? 0 : 2 * C.alarmPerMonth,
+    },
+    {
+      key: "metricApi",
+      label: "CloudWatch PutMetricData calls",
+      quantity: `${fmt(runs, 1)} runs × ${r.putMetricDataCalls} calls = ${fmt(apiCalls)}`,
+      monthlyUsd: usd((apiCalls - (free ? C.freeApiRequests : 0)) * C.apiPerRequest),
+    },
+    {
+      key: "s3List",
+      label: "S3 LIST requests",
+      quantity: `${fmt(runs, 1)} runs × ${r.listRequests} LIST (${fmt(r.listedPrefixes)} prefixes listed)`,
+      monthlyUsd: runs * r.listRequests * PRICES.s3.listPerRequest,
+    },
+    {
+      key: "s3Get",
+      label: "S3 GET requests",
+      quantity: `${fmt(runs, 1)} runs × (${fmt(r.getRequests)} meta.json + ${r.stateGets} state) GET`,
+      monthlyUsd: runs * (r.getRequests + r.stateGets) * PRICES.s3.getPerRequest,
+    },
+    {
+      key: "s3State",
+      label: "S3 state writes and versions",
+      quantity: `${fmt(runs, 1)} PUT, ${fmt(stateGb, 3)} GB kept (${inputs.stateVersionDays} days of versions)`,
+      monthlyUsd: runs * r.statePuts * PRICES.s3.putPerRequest + stateGb * PRICES.s3.storagePerGbMonth,
+    },
+    {
+      key: "lambda",
+      label: `Lambda (${inputs.architecture}, ${inputs.memoryMb} MB)`,
+      quantity: `${fmt(runs, 1)} runs × ${fmt(r.durationMs / 1000, 2)} s = ${fmt(gbSeconds, 1)} GB-s`,
+      monthlyUsd:
+        usd((gbSeconds - (free ? L.freeGbSeconds : 0)) * gbPrice) + usd((runs - (free ? L.freeRequests : 0)) * L.perRequest),
+    },
+    {
+      key: "logs",
+      label: "CloudWatch Logs",
+      quantity: `${fmt(logGb * 1000, 2)} MB a month`,
+      monthlyUsd: usd((logGb - (free ? C.freeLogsGb : 0)) * C.logsIngestPerGb) + logGb * C.logsStoragePerGbMonth,
+    },
+    {
+      key: "sns",
+      label: "SNS alerts",
+      quantity: `${fmt(inputs.alertsPerMonth)} publishes, ${fmt(inputs.alertsPerMonth * inputs.emailSubscribers)} emails`,
+      monthlyUsd:
+        usd(inputs.alertsPerMonth - (free ? PRICES.sns.freePublishes : 0)) * PRICES.sns.perPublish +
+        usd(inputs.alertsPerMonth * inputs.emailSubscribers - (free ? PRICES.sns.freeEmails : 0)) * PRICES.sns.perEmail,
+    },
+    { key: "schedule", label: "EventBridge schedule", quantity: "a scheduled rule", monthlyUsd: PRICES.eventBridgeSchedule },
+  ];
+  const totalUsd = items.reduce((s, i) => s + i.monthlyUsd, 0);
+  const dominant = items.reduce((a, b) => (b.monthlyUsd > a.monthlyUsd ? b : a)).key;
+  return { inputs, runsPerMonth: runs, perRun: r, metrics, items, totalUsd, dominant };
+}
+
+/** The estimate as asked, and what turning per-cluster metrics off would change. */
+export function estimateWithSaving(partial: Partial<CostInputs> & { clusters: number }): {
+  estimate: CostEstimate;
+  withPerClusterMetrics: number;
+  withoutPerClusterMetrics: number;
+  saving: number;
+} {
+  const estimate = estimateCost(partial);
+  const on = estimate.inputs.perClusterMetrics ? estimate.totalUsd : estimateCost({ ...partial, perClusterMetrics: true }).totalUsd;
+  const off = estimate.inputs.perClusterMetrics ? estimateCost({ ...partial, perClusterMetrics: false }).totalUsd : estimate.totalUsd;
+  return { estimate, withPerClusterMetrics: on, withoutPerClusterMetrics: off, saving: on - off };
+}
