@@ -119,7 +119,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   // (a run without state would not see them); chunks left without meta.json are an incomplete prefix.
   const readNow = new Set([...blocks.map((b) => b.ulid), ...corrupt.map((c) => c.block)]);
   const findingBlocks = new Set(
-    [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.blocks)].filter(
+    [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.ranges.map((r) => r[0]))].filter(
       (b) => !readNow.has(b) && ulidTime(b) >= horizonTime,
     ),
   );

@@ -41,8 +41,11 @@ export interface State {
   recent: string[];
   corrupt: CorruptBlock[];
   unlabeled: { block: string; labels: Labels }[];
-  /** Active overlaps by stream key. */
-  overlaps: Record<string, { cluster: string; labels: Labels; blocks: string[] }>;
+  /**
+   * Active overlaps by stream key, with each block's range, so that the finding can be judged again
+   * when some of its blocks are deleted, however old the others are.
+   */
+  overlaps: Record<string, { cluster: string; labels: Labels; ranges: [string, number, number][] }>;
   /** What subscribers have been told: updated only after a publish succeeded. Null: never published. */
   ledger: Ledger | null;
   /**
@@ -220,10 +223,16 @@ export function parseState(text: string): State {
     (o, p) => {
       str(o.cluster, [...p, "cluster"]);
       labels(o.labels, [...p, "labels"]);
-      const blocks = arr(o.blocks, [...p, "blocks"]);
-      for (let i = 0; i < blocks.length; i++) str(blocks[i], [...p, "blocks", i]);
+      const ranges = arr(o.ranges, [...p, "ranges"]);
+      for (let i = 0; i < ranges.length; i++) {
+        const r = ranges[i];
+        if (!Array.isArray(r) || r.length !== 3) fail([...p, "ranges", i], "[ulid, minTime, maxTime]", r);
+        str(r[0], [...p, "ranges", i, 0]);
+        int(r[1], [...p, "ranges", i, 1]);
+        int(r[2], [...p, "ranges", i, 2]);
+      }
     },
-    ["cluster", "labels", "blocks"],
+    ["cluster", "labels", "ranges"],
   );
   s.ledger = small(NullableLedger, s.ledger, ["ledger"]);
   s.outbox = s.outbox === undefined ? null : small(OutboxSchema, s.outbox, ["outbox"]);
