@@ -269,18 +269,18 @@ block, which is the bulk: the ratio to the floor stays ≈ 1.00, and the extra L
 10,000 clusters. Only a shorter \`relistMs\` would reduce them (by the policy's own reasoning, the newest block
 of a recovering sidecar is at most one block period old, so 2h plus a margin would do); a policy choice, left as it is.
 
-**Memory at 10,000 clusters.** The saved state is ~11 MB of JSON (1.1 KB a cluster; 70% of it the 26 hours
-of level-1 block ranges kept for overlap detection, ~13 \`[ulid, minTime, maxTime]\` a stream). A run holds it
-several times at once: the text read from S3 and its bytes, the parsed previous state (~27 MB of objects), the
-new state evaluate() builds (it copies every stream's ranges and tops, unchanged ones too), the text written
-back and the SDK's byte copy of it, next to the ~60 MB Node and the 1 MB bundle take before any work. In a
-128 MiB cgroup the run is killed near its end, while the state is serialised and saved; with serverless.yml's
-256 MB it completes. 1,000 clusters use 50 MiB (above); 5,000 fit in 128 MiB (80 MiB charged, measured once
-outside the bench with a 5,000-cluster state built by the same evaluate()). Changed here: \`parseState\` validates the document in place instead of through zod, whose output
-was a second, larger copy (42 MB beside JSON.parse's 27 MB at 10,000 clusters, both alive while parsing).
-What would close the gap, outside this change: evaluate() keeping a stream's arrays when no new block touched
-them (~15-20 MB), runMonitor dropping the state text once parsed (11 MB), zod/mini instead of zod's classic
-build (444 KB of the bundle, every locale; a lower baseline and a faster cold start), and a smaller state.
+**Memory at 10,000 clusters.** The first measurement missed: the saved state was ~11 MB of JSON (1.1 KB a
+cluster, 70% of it 26 hours of level-1 block ranges kept for overlap detection, ~13 \`[ulid, minTime, maxTime]\`
+a stream), and a run held it several times at once (the text, the parsed previous state, a new state in which
+evaluate() copied every stream's arrays, the text written back), next to the ~60 MB Node and the bundle take
+before any work: in a 128 MiB cgroup the run was killed while saving. Fixed at the cause: \`parseState\`
+validates in place instead of through zod (whose output was a second, larger copy: 42 MB beside JSON.parse's
+27 MB); the overlap memory is 8h instead of 26h (two Prometheus servers on one label set both ship every 2h, so
+their newest blocks overlap within hours; ~4 ranges a stream), which halves the state to 540 bytes a cluster;
+and evaluate() shares the streams no block touched with the previous state instead of copying them. The run
+now completes inside 128 MiB, with little headroom (peak 127 MiB charged): \`serverless.yml\` deploys 256 MB.
+Left: runMonitor keeping the state text alive while it runs (5 MB) and zod's classic build in the bundle
+(444 KB, every locale); zod/mini would lower the baseline and the cold start.
 
 **List pipelining.** The scan now asks for the next LIST page while it reads the current page's meta.json, so a
 LIST round trip no longer adds to each page of a first run (53 pages at 1,000 clusters).
