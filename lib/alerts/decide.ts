@@ -3,7 +3,7 @@ import type { ClusterVerdict, Report } from "../health/report";
 import { isDown, STATUS_ORDER } from "../health/status";
 import type { Policy } from "../policy/policy";
 import type { ClusterNotice, Ledger } from "./ledger";
-import { isEmpty, type Notification, type Recovery, type UnlabeledGroup } from "./notification";
+import { emptyNotification, isEmpty, type Notification, type Recovery, type UnlabeledGroup } from "./notification";
 
 export interface AlertDecision {
   /** What to publish, or null when subscribers have nothing new to hear. */
@@ -63,17 +63,7 @@ export function decideAlerts(
   // No report decided yet: a new ledger, or one that only holds a bucket-failure notice.
   const firstRun = ledger === null || ledger.clusters === null;
 
-  const n: Notification = {
-    at: now,
-    down: [],
-    reminders: [],
-    overlaps: [],
-    corruptBlocks: [],
-    partialBlocks: [],
-    unlabeled: [],
-    recovered: [],
-    newClusters: [],
-  };
+  const n: Notification = emptyNotification(now);
   const clusters: ClusterNotice[] = [];
 
   for (const v of [...report.clusters].sort(worstFirst)) {
@@ -164,15 +154,7 @@ export function decideBucketFailure(
   const since = before?.since ?? now;
   return {
     notification: {
-      at: now,
-      down: [],
-      reminders: [],
-      overlaps: [],
-      corruptBlocks: [],
-      partialBlocks: [],
-      unlabeled: [],
-      recovered: [],
-      newClusters: [],
+      ...emptyNotification(now),
       bucket: { state: "unreadable", kind: failure.kind, reason: failure.reason, since, reminder: before !== null },
     },
     ledgerAfterPublish: { ...base, bucketFailure: { kind: failure.kind, since, notifiedAt: now } },

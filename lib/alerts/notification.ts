@@ -39,6 +39,10 @@ export type BucketNews =
   | { state: "unreadable"; kind: string; reason: string; since: number; reminder: boolean }
   | { state: "readable"; unreadableSince: number };
 
+export function emptyNotification(at: number): Notification {
+  return { at, down: [], reminders: [], overlaps: [], corruptBlocks: [], partialBlocks: [], unlabeled: [], recovered: [], newClusters: [] };
+}
+
 /** Down clusters page someone; bucket hygiene can wait for office hours; good news is info. */
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";

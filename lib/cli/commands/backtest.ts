@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { backtest } from "../../backtest/backtest";
 import { renderBacktest } from "../../backtest/report";
 import { loadObjstoreConfig, openBucket } from "../../bucket/open";
 import { parseDuration } from "../../domain/duration";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
+import { commandArgs, nowFlag, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const BACKTEST_USAGE = `Usage: blockwatch backtest --objstore.config-file FILE [options]
@@ -26,35 +26,23 @@ ${POLICY_USAGE}
 Reads one GET per block whose ULID is within the window plus the lookback.`;
 
 export async function backtestCommand(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "objstore.config-file": { type: "string" },
-        "objstore.config": { type: "string" },
-        days: { type: "string" },
-        now: { type: "string" },
-        schedule: { type: "string" },
-        ...POLICY_OPTIONS,
-        concurrency: { type: "string" },
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(BACKTEST_USAGE + "\n");
-    return 0;
-  }
-  const output = values.output ?? "table";
-  if (output !== "table" && output !== "json") throw new UsageError("--output must be table or json");
-  const now = values.now === undefined ? Date.now() : Date.parse(values.now);
-  if (!Number.isFinite(now)) throw new UsageError("--now must be an ISO 8601 time such as 2025-11-03T14:00:00Z");
+  const values = commandArgs(
+    args,
+    {
+      "objstore.config-file": { type: "string" },
+      "objstore.config": { type: "string" },
+      days: { type: "string" },
+      now: { type: "string" },
+      schedule: { type: "string" },
+      ...POLICY_OPTIONS,
+      concurrency: { type: "string" },
+      output: { type: "string" },
+    },
+    BACKTEST_USAGE,
+  );
+  if (values === null) return 0;
+  const output = outputFlag(values.output, ["table", "json"]);
+  const now = nowFlag(values.now);
   const days = values.days === undefined ? 14 : Number(values.days);
   if (!Number.isFinite(days) || days <= 0 || days > 366) throw new UsageError("--days must be a number of days between 0 and 366");
   let scheduleMs: number;

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { loadObjstoreConfig, openBucket } from "../../bucket/open";
 import { checkBucket } from "../../engine/check";
 import { isDown } from "../../health/status";
@@ -6,6 +5,7 @@ import { loadStateFile, saveStateFile } from "../../state/file-store";
 import { emptyState } from "../../state/state";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
 import { renderReport } from "../report-table";
+import { commandArgs, nowFlag, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const CHECK_USAGE = `Usage: blockwatch check --objstore.config-file FILE [options]
@@ -24,34 +24,22 @@ ${POLICY_USAGE}
 Exit codes: 0 no cluster stalled or missing, 2 at least one is, 1 the check itself failed.`;
 
 export async function check(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "objstore.config-file": { type: "string" },
-        "objstore.config": { type: "string" },
-        now: { type: "string" },
-        state: { type: "string" },
-        ...POLICY_OPTIONS,
-        concurrency: { type: "string" },
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(CHECK_USAGE + "\n");
-    return 0;
-  }
-  const output = values.output ?? "table";
-  if (output !== "table" && output !== "json") throw new UsageError(`--output must be table or json`);
-  const now = values.now === undefined ? Date.now() : Date.parse(values.now);
-  if (!Number.isFinite(now)) throw new UsageError(`--now must be an ISO 8601 time such as 2025-11-03T14:00:00Z`);
+  const values = commandArgs(
+    args,
+    {
+      "objstore.config-file": { type: "string" },
+      "objstore.config": { type: "string" },
+      now: { type: "string" },
+      state: { type: "string" },
+      ...POLICY_OPTIONS,
+      concurrency: { type: "string" },
+      output: { type: "string" },
+    },
+    CHECK_USAGE,
+  );
+  if (values === null) return 0;
+  const output = outputFlag(values.output, ["table", "json"]);
+  const now = nowFlag(values.now);
   const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1`);
   const policy = buildPolicy(values);

@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { DEFAULT_COST_INPUTS, estimateWithSaving, scheduleMinutes, type CostInputs } from "../../cost/model";
 import { PRICES_AS_OF } from "../../cost/prices";
 import { costTableMarkdown, renderCost } from "../../cost/render";
+import { commandArgs, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const COST_USAGE = `Usage: blockwatch cost --clusters N [options]
@@ -20,36 +20,25 @@ Options:
   --output table|json|markdown    (default table)`;
 
 export async function cost(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        clusters: { type: "string" },
-        schedule: { type: "string" },
-        "per-cluster-metrics": { type: "string" },
-        memory: { type: "string" },
-        "streams-per-cluster": { type: "string" },
-        "alerts-per-month": { type: "string" },
-        "free-tier": { type: "boolean" },
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(COST_USAGE + "\n");
-    return 0;
-  }
+  const values = commandArgs(
+    args,
+    {
+      clusters: { type: "string" },
+      schedule: { type: "string" },
+      "per-cluster-metrics": { type: "string" },
+      memory: { type: "string" },
+      "streams-per-cluster": { type: "string" },
+      "alerts-per-month": { type: "string" },
+      "free-tier": { type: "boolean" },
+      output: { type: "string" },
+    },
+    COST_USAGE,
+  );
+  if (values === null) return 0;
   if (values.clusters === undefined) throw new UsageError("--clusters is required");
   const sizes = values.clusters.split(",").map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError("--clusters must be whole numbers, comma-separated");
-  const output = values.output ?? "table";
-  if (!["table", "json", "markdown"].includes(output)) throw new UsageError("--output must be table, json or markdown");
+  const output = outputFlag(values.output, ["table", "json", "markdown"]);
 
   const number = (name: string, v: string | undefined, min: number) => {
     if (v === undefined) return undefined;

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import { parseDuration } from "../../domain/duration";
 import { standardScenario, STANDARD_FROM } from "../../simulate/fleet";
 import { INCIDENT_KINDS, type IncidentKind } from "../../simulate/model";
 import { renderMarkdown, renderText } from "../../simulate/report";
 import { runTargeted, simulate } from "../../simulate/simulate";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
+import { commandArgs, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const SIMULATE_USAGE = `Usage: blockwatch simulate [options]
@@ -34,38 +34,28 @@ ${POLICY_USAGE}
   --output table|json           (default table)`;
 
 export async function simulateCommand(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        clusters: { type: "string" },
-        days: { type: "string" },
-        "history-days": { type: "string" },
-        seed: { type: "string" },
-        start: { type: "string" },
-        schedule: { type: "string" },
-        incidents: { type: "string" },
-        bucket: { type: "string" },
-        dir: { type: "string" },
-        "fail-publish-every": { type: "string" },
-        write: { type: "string" },
-        check: { type: "boolean" },
-        "skip-targeted": { type: "boolean" },
-        ...POLICY_OPTIONS,
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(SIMULATE_USAGE + "\n");
-    return 0;
-  }
+  const values = commandArgs(
+    args,
+    {
+      clusters: { type: "string" },
+      days: { type: "string" },
+      "history-days": { type: "string" },
+      seed: { type: "string" },
+      start: { type: "string" },
+      schedule: { type: "string" },
+      incidents: { type: "string" },
+      bucket: { type: "string" },
+      dir: { type: "string" },
+      "fail-publish-every": { type: "string" },
+      write: { type: "string" },
+      check: { type: "boolean" },
+      "skip-targeted": { type: "boolean" },
+      ...POLICY_OPTIONS,
+      output: { type: "string" },
+    },
+    SIMULATE_USAGE,
+  );
+  if (values === null) return 0;
   const int = (name: string, fallback: number, min: number) => {
     const v = values[name as keyof typeof values] as string | undefined;
     if (v === undefined) return fallback;
@@ -73,8 +63,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}`);
     return n;
   };
-  const output = values.output ?? "table";
-  if (output !== "table" && output !== "json") throw new UsageError("--output must be table or json");
+  const output = outputFlag(values.output, ["table", "json"]);
   const bucket = values.bucket ?? "memory";
   if (bucket !== "memory" && bucket !== "filesystem") throw new UsageError("--bucket must be memory or filesystem");
   const from = values.start === undefined ? STANDARD_FROM : Date.parse(values.start);

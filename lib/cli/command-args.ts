@@ -1,0 +1,39 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "./usage-error";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+const HELP = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * A command's flags, parsed strictly (an unknown flag or a stray argument is a UsageError), or
+ * null when --help was asked: the usage is then printed and the command exits 0.
+ */
+export function commandArgs<const T extends Options>(args: string[], options: T, usage: string): Values<T> | null {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args, strict: true, allowPositionals: false, options: { ...options, ...HELP } }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(usage + "\n");
+    return null;
+  }
+  return values as Values<T>;
+}
+
+type Values<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: T }>>["values"];
+
+/** `--now ISO`, the moment every age is computed from (default: the clock). */
+export function nowFlag(value: string | undefined): number {
+  const now = value === undefined ? Date.now() : Date.parse(value);
+  if (!Number.isFinite(now)) throw new UsageError("--now must be an ISO 8601 time such as 2025-11-03T14:00:00Z");
+  return now;
+}
+
+/** `--output`, one of `allowed` (the first is the default). */
+export function outputFlag<const A extends readonly string[]>(value: string | undefined, allowed: A): A[number] {
+  const output = value ?? allowed[0]!;
+  if (!allowed.includes(output)) throw new UsageError(`--output must be ${allowed.join(" or ")}`);
+  return output;
+}
