@@ -13,7 +13,7 @@ export const MAX_VALUE_CHARS = 200;
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 // Controls, zero-width spaces and bidi overrides (which can make a name read as another one), BOM,
 // noncharacters. ZWJ/ZWNJ stay: scripts such as Persian and emoji sequences need them.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe\uffff]/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe\uffff]/g;
 // A lone surrogate is not Unicode: SNS and SQS refuse it.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

@@ -19,7 +19,7 @@ export function s3ClientConfig(cfg: S3ObjstoreConfig, env: NodeJS.ProcessEnv = p
     // Standard retry mode: exponential backoff with jitter on throttling and 5xx.
     maxAttempts: 5,
     // Without throwOnRequestTimeout the SDK only logs a slow request: a hung one would hold the run.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true, socketTimeout: 30_000 },
   };
   if (!awsEndpoint && endpoint) {
     config.endpoint = /^https?:\/\//.test(endpoint) ? endpoint : `${cfg.insecure ? "http" : "https"}://${endpoint}`;

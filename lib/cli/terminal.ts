@@ -3,7 +3,7 @@
  * must not repaint the operator's terminal. Control characters are shown, not interpreted.
  */
 export function printable(text: string, max = 120): string {
-  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return safe.length > max ? safe.slice(0, max - 1) + "…" : safe;
 }
 

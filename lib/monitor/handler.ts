@@ -19,8 +19,11 @@ export interface MonitorClients {
   cloudwatch: CloudWatchClient;
 }
 
-/** A hung connection must fail its request, not hold the run until the Lambda is killed. */
-const TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true };
+/**
+ * A hung connection must fail its request, not hold the run until the Lambda is killed: the request
+ * timeout stops at the headers, the socket timeout covers a body that stalls after them.
+ */
+const TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true, socketTimeout: 15_000 };
 
 export function defaultClients(config: MonitorConfig): MonitorClients {
   return {
