@@ -82,15 +82,25 @@ function scheduleInterval(schedule) {
 }
 
 // Same syntax as lib/policy/policy.ts parseClusterOverrides: "a:late-after=1h,stall-after=2h;b:stall-after=12h".
-function checkClusterOverrides(text) {
+// Each cluster's thresholds are checked as the Lambda will check them (defaults applied), so an
+// override the Lambda would refuse fails packaging instead of every run.
+function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds) {
   for (const spec of text.split(';').map((s) => s.trim()).filter(Boolean)) {
     const colon = spec.lastIndexOf(':');
     if (colon <= 0) fail(`param "clusterOverrides": "${spec}" is not NAME:late-after=DUR,stall-after=DUR`);
+    let late = lateAfterSeconds * 1000;
+    let stall = stallAfterSeconds * 1000;
     for (const kv of spec.slice(colon + 1).split(',')) {
       const [key, value] = kv.split('=').map((s) => s.trim());
-      if ((key !== 'late-after' && key !== 'stall-after') || !value || durationMs(value) === null) {
+      const ms = value ? durationMs(value) : null;
+      if ((key !== 'late-after' && key !== 'stall-after') || ms === null) {
         fail(`param "clusterOverrides": "${kv}" in "${spec}" is not late-after=DUR or stall-after=DUR`);
       }
+      if (key === 'late-after') late = ms;
+      else stall = ms;
+    }
+    if (!(late > 0 && stall >= late)) {
+      fail(`param "clusterOverrides": "${spec}" gives stall-after ${stall / 1000}s below late-after ${late / 1000}s (with the defaults lateAfter/stallAfter filled in): raise stall-after too`);
     }
   }
 }
@@ -144,11 +154,13 @@ function buildConfig(raw) {
   const intervalSeconds = scheduleInterval(schedule);
   const lateAfterSeconds = seconds(raw, 'lateAfter');
   const stallAfterSeconds = seconds(raw, 'stallAfter');
-  if (stallAfterSeconds < lateAfterSeconds) fail('param "stallAfter" must be at least "lateAfter"');
+  if (stallAfterSeconds < lateAfterSeconds) {
+    fail(`param "stallAfter" (${raw.stallAfter}) must be at least "lateAfter" (${raw.lateAfter}): raise stallAfter too`);
+  }
   const remindEverySeconds = seconds(raw, 'remindEvery');
   const lookbackSeconds = seconds(raw, 'lookback');
   const clusterOverrides = str(raw, 'clusterOverrides');
-  checkClusterOverrides(clusterOverrides);
+  checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds);
 
   const emails = str(raw, 'alertEmail').split(',').map((s) => s.trim()).filter(Boolean);
   for (const e of emails) if (!EMAIL_RE.test(e)) fail(`param "alertEmail": "${e}" is not an email address`);
@@ -211,7 +223,21 @@ function buildConfig(raw) {
   return cfg;
 }
 
-module.exports = async ({ resolveConfigurationProperty }) =>
-  buildConfig(await resolveConfigurationProperty(['custom', 'params']));
+/** A misspelt --param (expectedCluster=...) would silently leave its feature off: refuse it. */
+function checkParamNames(given, known) {
+  for (const p of [].concat(given ?? [])) {
+    const name = String(p).split('=')[0].trim();
+    if (!Object.prototype.hasOwnProperty.call(known, name)) {
+      fail(`unknown param "${name}": the params are ${Object.keys(known).join(', ')}`);
+    }
+  }
+}
+
+module.exports = async ({ options, resolveConfigurationProperty }) => {
+  const raw = await resolveConfigurationProperty(['custom', 'params']);
+  checkParamNames(options && options.param, raw);
+  return buildConfig(raw);
+};
 module.exports.buildConfig = buildConfig;
 module.exports.durationMs = durationMs;
+module.exports.checkParamNames = checkParamNames;

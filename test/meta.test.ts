@@ -83,7 +83,13 @@ describe("durations and ULIDs", () => {
     (text, ms) => expect(parseDuration(text)).toBe(ms),
   );
   it.each(["", "3", "h", "3x", "-1h", "1h 30m", "1.5.5h"])("rejects %j", (text) => expect(() => parseDuration(text)).toThrow(/invalid duration/));
-  it("formats for people", () => expect(formatDuration(3 * 3_600_000 + 45 * 60_000 + 10_000)).toBe("3h45m"));
+  it("formats for people", () => {
+    expect(formatDuration(3 * 3_600_000 + 45 * 60_000 + 10_000)).toBe("3h45m");
+    // Two adjacent units at most, so 2h0m16s is never printed as "2h16s" (read as 2h16m).
+    expect(formatDuration(2 * 3_600_000 + 16_000)).toBe("2h");
+    expect(formatDuration(5 * 3_600_000)).toBe("5h");
+    expect(formatDuration(90_000)).toBe("1m30s");
+  });
   it("recognises block prefixes the way Thanos does", () => {
     expect(isUlid(ULID)).toBe(true);
     for (const name of [`${ULID}-backup`, ULID.toLowerCase(), "debug", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ", ULID.slice(1), ULID.replace("K", "U")]) {

@@ -15,6 +15,7 @@ import { packageFailure, packageTemplate, Stack, unzipEntry, type Json, type Pac
 interface DeployConfig {
   buildConfig(raw: Record<string, string>): Record<string, Json>;
   durationMs(text: string): number | null;
+  checkParamNames(given: string[] | undefined, known: Record<string, string>): void;
 }
 const deployConfig = createRequire(import.meta.url)("../deploy/config.cjs") as DeployConfig;
 
@@ -457,7 +458,7 @@ describe("deploy-time params (deploy/config.cjs)", () => {
   it.each([
     [{ thanosBucket: "" }, /param "thanosBucket" is required/],
     [{ thanosBucket: "s3://kc-thanos-store" }, /not an S3 bucket name/],
-    [{ lateAfter: "5h" }, /"stallAfter" must be at least "lateAfter"/],
+    [{ lateAfter: "5h" }, /"stallAfter" \(4h\) must be at least "lateAfter"/],
     [{ stallAfter: "4 hours" }, /"stallAfter" is not a duration/],
     [{ schedule: "rate(1 hours)" }, /rate\(1 hour\)/],
     [{ schedule: "every 2h" }, /param "schedule"/],
@@ -468,10 +469,18 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ perClusterAlarm: "true", perClusterMetrics: "false" }, /needs "perClusterMetrics=true"/],
     [{ perClusterMetrics: "yes" }, /must be true or false/],
     [{ clusterOverrides: "prod:stall=2h" }, /clusterOverrides/],
+    // The Lambda would refuse it on every run: stall-after 3h below the default late-after 3h30m.
+    [{ clusterOverrides: "dev-1:stall-after=3h" }, /stall-after 10800s below late-after 12600s/],
     [{ metricNamespace: "AWS/Lambda" }, /metricNamespace/],
     [{ thanosPrefix: "thanos/*" }, /thanosPrefix/],
   ])("refuses %j", (over, message) => {
     expect(() => build(over)).toThrow(message);
+  });
+
+  it("refuses a misspelt --param instead of silently ignoring it", () => {
+    const known = { thanosBucket: "", expectedClusters: "" };
+    expect(() => deployConfig.checkParamNames(["thanosBucket=x", "expectedClusters=a,b"], known)).not.toThrow();
+    expect(() => deployConfig.checkParamNames(["thanosBucket=x", "expectedCluster=a"], known)).toThrow(/unknown param "expectedCluster"/);
   });
 
   it("fails packaging with a clear message when thanosBucket is missing", async () => {

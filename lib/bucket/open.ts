@@ -13,7 +13,9 @@ export async function loadObjstoreConfig(opts: { file?: string; inline?: string 
   try {
     text = await readFile(opts.file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new ConfigError(`cannot read the objstore config ${opts.file}: ${why}`);
   }
   return parseObjstoreConfig(text, opts.file);
 }
@@ -21,5 +23,6 @@ export async function loadObjstoreConfig(opts: { file?: string; inline?: string 
 export function openBucket(cfg: ObjstoreConfig): BucketReader {
   const prefix = cfg.prefix ?? "";
   if (cfg.type === "FILESYSTEM") return new FilesystemBucket(cfg.config.directory, prefix);
-  return new S3Bucket(new S3Client(s3ClientConfig(cfg.config)), cfg.config.bucket, prefix);
+  const client = s3ClientConfig(cfg.config);
+  return new S3Bucket(new S3Client(client), cfg.config.bucket, prefix, { endpoint: typeof client.endpoint === "string" ? client.endpoint : undefined });
 }

@@ -44,6 +44,8 @@ export interface S3BucketOptions {
    * SDK's own attempts (which span under two seconds): a short S3 brownout must not fail a run.
    */
   retryDelaysMs?: readonly number[];
+  /** The configured endpoint, named when it cannot be reached. */
+  endpoint?: string;
   /** False once the run's time budget is spent: fail now rather than wait. */
   mayRetry?: () => boolean;
 }
@@ -65,6 +67,7 @@ export class S3Bucket implements BucketReader {
   private readonly names: { bucket: string; region: string };
   private readonly retryDelaysMs: readonly number[];
   private readonly mayRetry: () => boolean;
+  private readonly endpoint: string | undefined;
 
   constructor(
     private readonly client: S3Client,
@@ -77,6 +80,7 @@ export class S3Bucket implements BucketReader {
     this.names = options.settingNames ?? { bucket: "config.bucket", region: "config.region" };
     this.retryDelaysMs = options.retryDelaysMs ?? [1_000, 2_000, 4_000, 8_000];
     this.mayRetry = options.mayRetry ?? (() => true);
+    this.endpoint = options.endpoint;
   }
 
   async *listTopLevel(startAfter: string): AsyncIterable<string[]> {
@@ -226,7 +230,11 @@ export class S3Bucket implements BucketReader {
     }
     const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
     if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ECONNRESET" || code === "EAI_AGAIN" || name === "TimeoutError") {
-      return new BucketError("unreachable", `cannot reach the S3 endpoint for ${this.location} (${code ?? name})`);
+      const where = this.endpoint ? ` ${this.endpoint}` : "";
+      return new BucketError(
+        "unreachable",
+        `cannot reach the S3 endpoint${where} for ${this.location} (${code ?? name}): check the endpoint and insecure (http) settings and the network path`,
+      );
     }
     if (name === "CredentialsProviderError") {
       return new BucketError("access-denied", `no AWS credentials: set access_key/secret_key in the objstore config or use the default AWS credential chain`);

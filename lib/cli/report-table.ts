@@ -16,6 +16,15 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
 
   if (report.clusters.length === 0) {
     out.push("No cluster has uploaded a block within the lookback window.");
+    if (report.unlabeledBlocks.length === 0) {
+      out.push(`If the bucket is not empty: check the objstore config's bucket and prefix (blocks are the ULID-named folders at its top level).`);
+    } else {
+      // Every block lacks the cluster label: more likely the label is named otherwise than every Prometheus is unlabeled.
+      const names = [...new Set(report.unlabeledBlocks.flatMap((u) => Object.keys(u.labels)))].sort();
+      out.push(
+        `No block carries the label ${printable(opts.clusterLabel, 60)}${names.length ? `; their labels are ${names.map((n) => printable(n, 40)).join(", ")}: is the cluster label one of them (--cluster-label)?` : "."}`,
+      );
+    }
   } else {
     const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK"]];
     for (const c of report.clusters) {

@@ -37,7 +37,8 @@ export function formatDuration(ms: number): string {
   const parts: string[] = [];
   for (const [unit, size] of [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]] as const) {
     const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
+    // The largest unit and the one right after it: "2h", "2h5m", never "2h16s" (read as minutes).
+    if (n > 0 || parts.length > 0) parts.push(n > 0 ? `${n}${unit}` : "");
     rest -= n * size;
   }
   return sign + parts.slice(0, 2).join("");

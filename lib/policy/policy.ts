@@ -1,4 +1,4 @@
-import { parseDuration } from "../domain/duration";
+import { formatDuration, parseDuration } from "../domain/duration";
 
 export interface Thresholds {
   /** Data lag above which a cluster is `late` (dashboard only). */
@@ -78,8 +78,10 @@ export function validatePolicy(policy: Policy): void {
   for (const name of ["", ...Object.keys(policy.clusters)]) {
     const t = name ? thresholdsFor(policy, name) : policy.defaults;
     if (!(t.lateAfterMs > 0 && t.stallAfterMs >= t.lateAfterMs)) {
-      const who = name ? `cluster ${JSON.stringify(name)}` : "defaults";
-      throw new Error(`${who}: stall-after must be at least late-after and both above zero`);
+      const who = name ? `cluster ${JSON.stringify(name)}: ` : "";
+      throw new Error(
+        `${who}late-after ${formatDuration(t.lateAfterMs)} is above stall-after ${formatDuration(t.stallAfterMs)}: stall-after must be at least late-after (raise it too)`,
+      );
     }
   }
 }

@@ -1,10 +1,25 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { access, constants, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { StateCorruptError, parseState, serializeState, type State } from "./state";
 
 export interface LoadedState {
   state: State | null;
   /** Set when a damaged document was moved aside: the run rebuilds from the lookback window. */
   setAside?: { path: string; reason: string };
+}
+
+/**
+ * Why `path` cannot hold the state, or null: checked before a scan, so that a mistyped path fails
+ * at once rather than after the whole bucket was read.
+ */
+export async function stateFileProblem(path: string): Promise<string | null> {
+  const info = await stat(path).catch(() => null);
+  if (info?.isDirectory()) return `${path} is a directory: give a file name, e.g. ${path.replace(/\/+$/, "")}/blockwatch-state.json`;
+  const dir = dirname(path);
+  const parent = await stat(dir).catch(() => null);
+  if (!parent?.isDirectory()) return `directory ${dir} does not exist`;
+  const writable = await access(dir, constants.W_OK).then(() => true, () => false);
+  return writable ? null : `directory ${dir} is not writable`;
 }
 
 /** The CLI's `--state FILE`. A damaged file is kept aside, never overwritten. */

@@ -44,7 +44,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
   const output = outputFlag(values.output, ["table", "json"]);
   const now = nowFlag(values.now);
   const days = values.days === undefined ? 14 : Number(values.days);
-  if (!Number.isFinite(days) || days <= 0 || days > 366) throw new UsageError("--days must be a number of days between 0 and 366");
+  if (!Number.isFinite(days) || days <= 0 || days > 366) throw new UsageError("--days must be more than 0 and at most 366");
   let scheduleMs: number;
   try {
     scheduleMs = parseDuration(values.schedule ?? "2h");

@@ -1,7 +1,7 @@
 import { loadObjstoreConfig, openBucket } from "../../bucket/open";
 import { checkBucket } from "../../engine/check";
 import { isDown } from "../../health/status";
-import { loadStateFile, saveStateFile } from "../../state/file-store";
+import { loadStateFile, saveStateFile, stateFileProblem } from "../../state/file-store";
 import { emptyState } from "../../state/state";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
 import { renderReport } from "../report-table";
@@ -44,6 +44,10 @@ export async function check(args: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1`);
   const policy = buildPolicy(values);
 
+  if (values.state) {
+    const problem = await stateFileProblem(values.state);
+    if (problem) throw new UsageError(`--state: ${problem}`);
+  }
   const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
   const bucket = openBucket(cfg);
   const loaded = values.state ? await loadStateFile(values.state, now) : { state: null };

@@ -390,7 +390,8 @@ const ACCESS_CASES: AccessCase[] = [
     label: "endpoint unreachable (ECONNREFUSED)",
     rules: () => [],
     unreachable: true,
-    message: (b) => new RegExp(`cannot reach the S3 endpoint for s3://${b}/ \\(ECONNREFUSED\\)`),
+    // The CLI names the configured endpoint; the Lambda uses AWS's own. Both say what to check.
+    message: (b) => new RegExp(`cannot reach the S3 endpoint( \\S+)? for s3://${b}/ \\(ECONNREFUSED\\): check the endpoint`),
   },
 ];
 
