@@ -5,7 +5,7 @@
 // disappear, at a known time) so the bucket at T0 and at T1 = T0 + 2h, and the difference between
 // them, come from one deterministic history.
 import { blockObjects, makeUlid, seededRandom, type BlockSpec } from "../lib/demo/bucket-objects";
-import { BLOCK_MS, DELETE_DELAY_MS, HOUR, sidecarBlocks } from "../lib/demo/fleet";
+import { BLOCK_MS, DELETE_DELAY_MS, HOUR, compactedBlock, sidecarBlocks } from "../lib/demo/fleet";
 import type { BenchObject } from "./server";
 
 const DAY = 24 * HOUR;
@@ -117,17 +117,7 @@ function compact(blocks: BlockSpec[], streamKey: string, t1: number): TimedBlock
       for (const m of members) out.push({ spec: m, appear: m.uploadTime, markedAt: null, until: Infinity });
       continue;
     }
-    const level2: BlockSpec = {
-      ulid: makeUlid(compactAt, random),
-      minTime: Math.min(...members.map((m) => m.minTime)),
-      maxTime: lastEnd,
-      labels: members[0]!.labels,
-      source: "compactor",
-      level: 2,
-      sources: members.map((m) => m.ulid),
-      uploadTime: compactAt + 5_000,
-      chunkBytes: 256,
-    };
+    const level2 = compactedBlock(members, compactAt, random);
     out.push({ spec: level2, appear: level2.uploadTime, markedAt: null, until: Infinity });
     const markedAt = compactAt + 6_000;
     for (const m of members) out.push({ spec: m, appear: m.uploadTime, markedAt, until: markedAt + DELETE_DELAY_MS });

@@ -4,39 +4,11 @@ import { batchMetricData, estimateDatumBytes, MAX_BATCH_BYTES } from "../lib/met
 import { cloudwatchDimensionValue, isValidDimensionValue } from "../lib/metrics/dimension";
 import { cloudwatchValue, metricData, type MetricDatum } from "../lib/metrics/metric-data";
 import { sendBatches } from "../lib/metrics/send-batches";
+import { report as sharedReport, verdict } from "./support/reports";
 
 const NOW = "2025-03-01T12:00:00.000Z";
 
-function verdict(cluster: string, over: Partial<ClusterVerdict> = {}): ClusterVerdict {
-  return {
-    cluster,
-    status: "ok",
-    dataLagSeconds: 3600,
-    newestMaxTime: "2025-03-01T11:00:00.000Z",
-    lastUploadAt: "2025-03-01T11:30:00.000Z",
-    newestBlock: "01JNAAAAAAAAAAAAAAAAAAAAAA",
-    since: "2025-02-28T00:00:00.000Z",
-    blocksUploaded: 2,
-    bytesUploaded: 1_000_000,
-    streams: [],
-    ...over,
-  };
-}
-
-function report(over: Partial<Report> = {}): Report {
-  return {
-    now: NOW,
-    complete: true,
-    clusters: [],
-    partialBlocks: [],
-    corruptBlocks: [],
-    unlabeledBlocks: [],
-    overlaps: [],
-    newClusters: [],
-    stats: { prefixesListed: 10, metaRead: 5, listRequests: 1, getRequests: 5, durationMs: 1234 },
-    ...over,
-  };
-}
+const report = (over: Partial<Report> = {}): Report => sharedReport(over.clusters ?? [], over);
 
 const byName = (data: MetricDatum[], name: string, cluster?: string) =>
   data.filter((d) => d.MetricName === name && (cluster === undefined || d.Dimensions?.[0]?.Value === cluster));

@@ -6,40 +6,11 @@ import { cloudWatchSink } from "../lib/metrics/cloudwatch-sink";
 import { cloudwatchDimensionValue } from "../lib/metrics/dimension";
 import { publishReportMetrics } from "../lib/metrics/publish";
 import { startCloudWatchRecorder, type CloudWatchRecorder, type RecordedDatum } from "./support/cloudwatch-recorder";
+import { report, verdict } from "./support/reports";
 
 const NOW = "2025-03-01T12:00:00.000Z";
 const PER_CLUSTER = ["DataLagSeconds", "UploadAgeSeconds", "BlocksUploaded", "BytesUploaded", "Stalled"];
 
-function verdict(cluster: string, over: Partial<ClusterVerdict> = {}): ClusterVerdict {
-  return {
-    cluster,
-    status: "ok",
-    dataLagSeconds: 3600,
-    newestMaxTime: "2025-03-01T11:00:00.000Z",
-    lastUploadAt: "2025-03-01T11:30:00.000Z",
-    newestBlock: "01JNAAAAAAAAAAAAAAAAAAAAAA",
-    since: "2025-02-28T00:00:00.000Z",
-    blocksUploaded: 2,
-    bytesUploaded: 1_000_000,
-    streams: [],
-    ...over,
-  };
-}
-
-function report(clusters: ClusterVerdict[], over: Partial<Report> = {}): Report {
-  return {
-    now: NOW,
-    complete: true,
-    clusters,
-    partialBlocks: [],
-    corruptBlocks: [],
-    unlabeledBlocks: [],
-    overlaps: [],
-    newClusters: [],
-    stats: { prefixesListed: 10, metaRead: 5, listRequests: 1, getRequests: 5, durationMs: 1234 },
-    ...over,
-  };
-}
 
 let recorder: CloudWatchRecorder;
 const client = (maxAttempts?: number) =>

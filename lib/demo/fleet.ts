@@ -53,19 +53,24 @@ export function compactStream(blocks: BlockSpec[], now: number, random: () => nu
       out.push(...members);
       continue;
     }
-    out.push({
-      ulid: makeUlid(compactAt, random),
-      minTime: Math.min(...members.map((m) => m.minTime)),
-      maxTime: Math.max(...members.map((m) => m.maxTime)),
-      labels: members[0]!.labels,
-      source: "compactor",
-      level: 2,
-      sources: members.map((m) => m.ulid),
-      uploadTime: compactAt + 5_000,
-      chunkBytes: 256,
-    });
+    out.push(compactedBlock(members, compactAt, random));
     // Sources still inside the delete delay stay, marked; older ones are gone.
     if (now - compactAt < DELETE_DELAY_MS) for (const m of members) out.push({ ...m, deletedAt: compactAt + 6_000 });
   }
   return out;
+}
+
+/** The level-2 block the compactor writes at `compactAt` from `members` (new ULID, their labels and range). */
+export function compactedBlock(members: readonly BlockSpec[], compactAt: number, random: () => number): BlockSpec {
+  return {
+    ulid: makeUlid(compactAt, random),
+    minTime: Math.min(...members.map((m) => m.minTime)),
+    maxTime: Math.max(...members.map((m) => m.maxTime)),
+    labels: members[0]!.labels,
+    source: "compactor",
+    level: 2,
+    sources: members.map((m) => m.ulid),
+    uploadTime: compactAt + 5_000,
+    chunkBytes: 256,
+  };
 }
