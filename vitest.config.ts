@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "lib/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The SDK warns on Node 20 that its 2027 releases need Node 22; the pinned version works.
