@@ -99,7 +99,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
         },
         mayRetry: () => clock() < deadline,
         signal: bucketEnd.signal,
-        budgetName: `the run's ${Math.round(limits.bucketMs / 1000)} s for reading the bucket`,
+        budgetName: "the run's time for reading the bucket",
       }),
       store: new S3StateStore(bounded(clients.stateS3, runEnd.signal), config.stateBucket, config.stateKey),
       alerts: new SnsAlertPublisher(bounded(clients.sns, runEnd.signal), config.alertTopicArn, { bucket: config.thanosBucket }),

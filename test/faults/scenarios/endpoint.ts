@@ -80,7 +80,7 @@ export const s3HungEndpoint: Scenario = {
     const hangsBefore = world.thanosProxy.hangs.length;
     const injected = world.thanosProxy.totalInjected();
     ctx.expect({ section: "unreadable", name: "bucket" });
-    const hung = new RegExp(`the S3 endpoint ${escape(endpoint)} did not answer ListObjectsV2 on s3://${bucket}/ for \\d+s \\(the run's \\d+ s for reading the bucket\\): .*check that it is the bucket's S3 endpoint`);
+    const hung = new RegExp(`the S3 endpoint ${escape(endpoint)} did not answer ListObjectsV2 on s3://${bucket}/ for [\\dms]+ \\(the run's time for reading the bucket\\): .*check that it is the bucket's S3 endpoint`);
     const run = await ctx.invoke({ config, clock: runningClock(NOW + MIN), remainingMs: REMAINING_MS, queueUrl: channel.queueUrl, failure: hung });
     ctx.faults += world.thanosProxy.totalInjected() - injected;
     world.thanosProxy.clear();
