@@ -9,7 +9,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { formatDuration } from "../domain/duration";
-import { BucketError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
+import { BucketError, OutOfTimeError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
 import type { S3ObjstoreConfig } from "./config";
 
 /** SDK client settings from a Thanos S3 objstore config. */
@@ -346,7 +346,9 @@ export class S3Bucket implements BucketReader {
   private async retrying<T>(scope: RequestScope, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const out = await fn();
+        this.lastAnswerAt = Date.now();
+        return out;
       } catch (err) {
         if ((err as Error)?.name !== "AbortError") scope.lastError = err;
         const delay = this.retryDelaysMs[attempt];
@@ -359,6 +361,8 @@ export class S3Bucket implements BucketReader {
   }
 
   private resolvedEndpoint: string | undefined;
+  /** When the bucket last answered a request (ms, real time). */
+  private lastAnswerAt: number | null = null;
 
   /** How messages name the endpoint: the configured one, else the client's (AWS's for its region). */
   private endpointName(): string {
@@ -381,12 +385,17 @@ export class S3Bucket implements BucketReader {
   }
 
   /** Turns SDK errors into one actionable line naming the permission or setting to fix. */
-  private translate(err: unknown, op: "list" | "get", key: string, scope?: RequestScope): BucketError {
-    if (err instanceof BucketError) return err;
+  private translate(err: unknown, op: "list" | "get", key: string, scope?: RequestScope): BucketError | OutOfTimeError {
+    if (err instanceof BucketError || err instanceof OutOfTimeError) return err;
     const what = `${op === "list" ? "ListObjectsV2" : "GetObject"} on s3://${this.bucket}/${key}`;
     const last = scope?.lastError;
     if (scope?.spent || (err as Error)?.name === "AbortError") {
       const spent = formatDuration(scope?.elapsedMs() ?? 0);
+      if (this.signal?.aborted && this.lastAnswerAt !== null && Date.now() - this.lastAnswerAt < ANSWERING_MS && (last === undefined || isTimeout(last))) {
+        return new OutOfTimeError(
+          `${this.budgetName} ran out while ${this.location} was still answering (${what} in flight): this run saved nothing; if it repeats, give the function more time`,
+        );
+      }
       // Out of time. What the last attempt saw says why: throttling, or an endpoint that never answers.
       if (last !== undefined && isThrottling(last)) return this.throttled(last, what, spent);
       if (last !== undefined && !isTimeout(last)) return this.translate(last, op, key);
@@ -449,10 +458,15 @@ export class S3Bucket implements BucketReader {
   }
 }
 
+/** No answer in time. The SDK also names a reset connection TimeoutError (code ECONNRESET): that one answered, by hanging up. */
 function isTimeout(err: unknown): boolean {
   const e = err as Error & { code?: string };
+  if (e?.code === "ECONNRESET" || e?.code === "EPIPE") return false;
   return e?.name === "TimeoutError" || e?.code === "ETIMEDOUT" || e?.name === "RequestTimeout";
 }
+
+/** An answer this recent means the bucket is working: running out of time then is not a hang. */
+const ANSWERING_MS = 5_000;
 
 const BODY_ATTEMPTS = 4;
 
