@@ -125,7 +125,7 @@ beforeAll(async () => {
   await Promise.all(cases.map((c) => c.before?.()));
   const out = await mapLimit(cases, 6, (c) => runCli(c.args()));
   cases.forEach((c, i) => results.set(c.name, out[i]!));
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await s3?.stop();
