@@ -26,8 +26,9 @@ const files: Record<string, string> = {};
 /** Every invocation of this file, run concurrently in beforeAll; the tests read the results. */
 type Case = { name: string; args: () => string[]; before?: () => Promise<void> };
 
+// Blocks aligned on `now` (not on the epoch's 2h grid): the newest uploaded one ends exactly 2h ago.
 const healthy = (cluster: string, random: () => number, labels: Record<string, string> = { cluster_id: cluster }) =>
-  sidecarBlocks({ labels, from: now - 12 * HOUR }, now, random).flatMap((b) => blockObjects(b));
+  sidecarBlocks({ labels, from: now - 12 * HOUR, offsetMs: now % (2 * HOUR) }, now, random).flatMap((b) => blockObjects(b));
 
 async function writeBucket(name: string, objects: BucketObject[]): Promise<string> {
   const bucketDir = join(dir, name);
