@@ -82,9 +82,10 @@ function scheduleInterval(schedule) {
 }
 
 // Same syntax as lib/policy/policy.ts parseClusterOverrides: "a:late-after=1h,stall-after=2h;b:stall-after=12h".
-// Each cluster's thresholds are checked as the Lambda will check them (defaults applied), so an
-// override the Lambda would refuse fails packaging instead of every run.
-function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds) {
+// Each cluster's thresholds are checked as the Lambda will check them (defaults applied, and
+// lib/policy/policy.ts validatePolicy's rules), so an override the Lambda would refuse fails
+// packaging instead of every run.
+function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds, lookbackSeconds) {
   for (const spec of text.split(';').map((s) => s.trim()).filter(Boolean)) {
     const colon = spec.lastIndexOf(':');
     if (colon <= 0) fail(`param "clusterOverrides": "${spec}" is not NAME:late-after=DUR,stall-after=DUR`);
@@ -101,6 +102,9 @@ function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds) {
     }
     if (!(late > 0 && stall >= late)) {
       fail(`param "clusterOverrides": "${spec}" gives stall-after ${stall / 1000}s below late-after ${late / 1000}s (with the defaults lateAfter/stallAfter filled in): raise stall-after too`);
+    }
+    if (stall > lookbackSeconds * 1000) {
+      fail(`param "clusterOverrides": "${spec}" gives stall-after ${stall / 1000}s, longer than lookback ${lookbackSeconds}s: a stalled cluster's blocks would leave the lookback window before it is judged stalled; raise lookback to at least that`);
     }
   }
 }
@@ -157,10 +161,14 @@ function buildConfig(raw) {
   if (stallAfterSeconds < lateAfterSeconds) {
     fail(`param "stallAfter" (${raw.stallAfter}) must be at least "lateAfter" (${raw.lateAfter}): raise stallAfter too`);
   }
-  const remindEverySeconds = seconds(raw, 'remindEvery');
+  // 0: no reminders, as in the CLI and the Lambda (lib/alerts/decide.ts).
+  const remindEverySeconds = seconds(raw, 'remindEvery', { min: 0 });
   const lookbackSeconds = seconds(raw, 'lookback');
+  if (lookbackSeconds < stallAfterSeconds) {
+    fail(`param "lookback" (${raw.lookback}) is shorter than "stallAfter" (${raw.stallAfter}): a stalled cluster's blocks would leave the lookback window before it is judged stalled; give a lookback of at least stallAfter`);
+  }
   const clusterOverrides = str(raw, 'clusterOverrides');
-  checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds);
+  checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds, lookbackSeconds);
 
   const emails = str(raw, 'alertEmail').split(',').map((s) => s.trim()).filter(Boolean);
   for (const e of emails) if (!EMAIL_RE.test(e)) fail(`param "alertEmail": "${e}" is not an email address`);

@@ -56,4 +56,14 @@ export function timeoutFlag(value: string | undefined): { timeoutMs: number; tim
   }
   if (ms < 1_000) throw new UsageError("--timeout must be at least 1s");
   return { timeoutMs: ms, timeoutName: `--timeout ${value ?? formatDuration(ms)}` };
+/**
+ * `--objstore.config-file FILE` or `--objstore.config YAML`: exactly one. Thanos takes the inline
+ * one when both are given; refusing both is safer than reading another bucket than the file names.
+ */
+export function objstoreFlags(values: { "objstore.config-file"?: string; "objstore.config"?: string }): { file?: string; inline?: string } {
+  const file = values["objstore.config-file"];
+  const inline = values["objstore.config"];
+  if (file !== undefined && inline !== undefined) throw new UsageError("give --objstore.config-file or --objstore.config, not both");
+  if (file === undefined && inline === undefined) throw new UsageError("one of --objstore.config-file FILE or --objstore.config YAML is required");
+  return file !== undefined ? { file } : { inline };
 }

@@ -70,7 +70,11 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     lookbackMs: e.LOOKBACK,
     remindEveryMs: e.REMIND_EVERY,
   };
-  validatePolicy(policy);
+  try {
+    validatePolicy(policy);
+  } catch (err) {
+    throw new Error(`configuration: ${(err as Error).message}`);
+  }
   return {
     thanosBucket: e.THANOS_BUCKET,
     thanosPrefix: e.THANOS_PREFIX,
