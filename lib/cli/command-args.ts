@@ -56,6 +56,8 @@ export function timeoutFlag(value: string | undefined): { timeoutMs: number; tim
   }
   if (ms < 1_000) throw new UsageError("--timeout must be at least 1s");
   return { timeoutMs: ms, timeoutName: `--timeout ${value ?? formatDuration(ms)}` };
+}
+
 /**
  * `--objstore.config-file FILE` or `--objstore.config YAML`: exactly one. Thanos takes the inline
  * one when both are given; refusing both is safer than reading another bucket than the file names.
