@@ -11,13 +11,13 @@ import { MemoryBucket } from "../lib/simulate/memory-bucket";
 import { DAY, HOUR, MINUTE, type BucketEvent } from "../lib/simulate/model";
 import { freshnessSteps, lagPeriods } from "../lib/simulate/oracle";
 import { TARGETED } from "../lib/simulate/scenarios";
-import { cronSchedule, DEFAULT_CRON, parseSchedule, runTimes, splitSchedules } from "../lib/simulate/schedule";
+import { cronSchedule, DEFAULT_CRON, parseSchedule, runTimes, splitSchedules, type Schedule } from "../lib/simulate/schedule";
 import { scoreReminders } from "../lib/simulate/score";
 import { simulate, type SimulationResult } from "../lib/simulate/simulate";
 import { buildTimeline } from "../lib/simulate/timeline";
 
 const scenario = (name: string) => TARGETED.find((t) => t.name === name)!.scenario;
-const run = (name: string, schedules = [2 * HOUR], extra: Partial<Parameters<typeof simulate>[0]> = {}) =>
+const run = (name: string, schedules: (number | Schedule)[] = [2 * HOUR], extra: Partial<Parameters<typeof simulate>[0]> = {}) =>
   simulate({ scenario: scenario(name), schedules, policy: DEFAULT_POLICY, bucket: "memory", ...extra });
 const unmet = (sim: SimulationResult) => sim.results[0]!.goals.filter((g) => !g.met).map((g) => `${g.name}: ${g.detail}`);
 const deviations = (sim: SimulationResult) => sim.results[0]!.score.deviations.map((d) => `${d.kind} ${d.cluster}: ${d.evidence}`);

@@ -227,7 +227,10 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
       `${new Date(sim.scenario.from).toISOString().slice(11, 16)}Z), so every stall waits that phase: about an hour on average ` +
       "over deployments, almost two at worst. The default schedule, `cron(5 0/2 * * ? *)` (EventBridge Scheduler, 5 past every " +
       "even UTC hour), runs a few minutes after each crossing for the same number of runs. Every run here starts up to " +
-      `${dur(sim.jitterMs)} before or after its scheduled minute (seeded), as EventBridge and Lambda start them.`,
+      `${dur(sim.jitterMs)} before or after its scheduled minute (seeded), as EventBridge and Lambda start them. ` +
+      "Uploads themselves land about an hour after each even hour (Prometheus cuts a block an hour after it ends), so what " +
+      "comes with an upload (overlap and new-cluster notices, warnings and info rather than pages) waits up to two hours " +
+      "either way, whichever the phase.",
     "",
     md(alignmentRows(sim.results)),
     "",
@@ -265,7 +268,7 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
     "## Reproduce",
     "",
     "```",
-    "npm run simulate                       # this report (100 clusters, 30 days, rate 2h/30m/10m)",
+    "npm run simulate                       # this report (100 clusters, 30 days, cron(5 0/2 * * ? *), rate 2h/30m/10m)",
     "npm run blockwatch -- simulate --help  # any fleet size, seed, schedule or policy",
     "```",
     "",
