@@ -63,7 +63,11 @@ function seconds(raw, name, { min = 1 } = {}) {
   return s;
 }
 
-/** `rate(2 hours)` -> 7200; `cron(...)` -> null (no fixed interval). */
+/**
+ * Seconds between runs: `rate(2 hours)` -> 7200; `cron(5 0/2 * * ? *)` -> 7200, the longest gap
+ * between two fires of the cron over the next 8 days (so a weekday-only cron gets its weekend gap).
+ * Alarm periods and the stale-run cut-off are derived from it.
+ */
 function scheduleInterval(schedule) {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
   if (rate) {
@@ -77,8 +81,41 @@ function scheduleInterval(schedule) {
     const unitSeconds = unit.startsWith('minute') ? 60 : unit.startsWith('hour') ? 3600 : 86400;
     return n * unitSeconds;
   }
-  if (/^cron\(\S+( \S+){5}\)$/.test(schedule)) return null;
+  const cron = /^cron\((\S+( \S+){5})\)$/.exec(schedule);
+  if (cron) return cronInterval(schedule, cron[1]);
   return fail(`param "schedule" must be "rate(N minutes|hours|days)" or a six-field "cron(...)", got "${schedule}"`);
+}
+
+// aws-cron-parser evaluates EventBridge's six-field cron (minutes hours day-of-month month
+// day-of-week year, with ? L W #) but assumes AWS validated it: the checks it skips are made here.
+function cronInterval(schedule, fields) {
+  const f = fields.split(' ');
+  if ((f[2] === '?') === (f[4] === '?')) {
+    fail(`param "schedule": one of day-of-month and day-of-week must be "?", the other not (e.g. "cron(5 0/2 * * ? *)"), got "${schedule}"`);
+  }
+  const cronParser = require('aws-cron-parser');
+  let parsed;
+  try {
+    parsed = cronParser.parse(fields);
+  } catch (err) {
+    fail(`param "schedule": "${schedule}" is not an EventBridge cron expression (${String(err && err.message).replace(/^AwsCronParser : /, '')})`);
+  }
+  const start = Date.now();
+  let at = cronParser.next(parsed, new Date(start));
+  if (!at) fail(`param "schedule": "${schedule}" never fires again`);
+  let longest = 0;
+  for (let fires = 0; fires === 0 || (at.getTime() - start < 8 * DAY * 1000 && fires < 20000); fires++) {
+    const next = cronParser.next(parsed, at);
+    if (!next) fail(`param "schedule": "${schedule}" stops firing: blockwatch needs a schedule that keeps running`);
+    longest = Math.max(longest, (next.getTime() - at.getTime()) / 1000);
+    at = next;
+  }
+  return longest;
+}
+
+/** A run invoked this long after its time is dropped: the next scheduled run is nearer (1 min .. 1 h). */
+function maxEventAge(intervalSeconds) {
+  return Math.max(60, Math.min(3600, Math.floor(intervalSeconds / 2)));
 }
 
 // Same syntax as lib/policy/policy.ts parseClusterOverrides: "a:late-after=1h,stall-after=2h;b:stall-after=12h".
@@ -125,7 +162,6 @@ const METRICS_INSIGHTS_WINDOW = 3 * 3600;
 
 /** Heartbeat alarm: no successful run in 3 consecutive schedule intervals (2h -> 3 x 2h). */
 function heartbeatWindow(intervalSeconds) {
-  if (intervalSeconds === null) return { period: DAY, evaluationPeriods: 1 }; // cron: a run a day
   const limit = intervalSeconds < 3600 ? DAY : 7 * DAY;
   if (intervalSeconds > limit) fail(`param "schedule": runs less often than once a week cannot be watched by an alarm`);
   return { period: intervalSeconds, evaluationPeriods: Math.max(1, Math.min(3, Math.floor(limit / intervalSeconds))) };
@@ -193,7 +229,7 @@ function buildConfig(raw) {
   if (perClusterAlarm && !perClusterMetrics) fail('param "perClusterAlarm=true" needs "perClusterMetrics=true"');
 
   const objectBase = thanosPrefix ? `${thanosBucket}/${thanosPrefix}` : thanosBucket;
-  const dashboardPeriod = intervalSeconds === null ? 3600 : Math.min(intervalSeconds, DAY);
+  const dashboardPeriod = Math.min(intervalSeconds, DAY);
   const heartbeat = heartbeatWindow(intervalSeconds);
 
   const cfg = {
@@ -203,6 +239,8 @@ function buildConfig(raw) {
     clusterLabel,
     expectedClusters,
     schedule,
+    scheduleIntervalSeconds: intervalSeconds,
+    maxEventAgeSeconds: maxEventAge(intervalSeconds),
     lateAfter: str(raw, 'lateAfter'),
     stallAfter: str(raw, 'stallAfter'),
     remindEvery: str(raw, 'remindEvery'),
