@@ -48,6 +48,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
     const remaining = context.getRemainingTimeInMillis();
     // Stop listing with a margin left to save state, publish and put metrics.
     const deadline = started + remaining - Math.max(30_000, remaining * 0.2);
+    const fleetObject = new S3StateStore(clients.stateS3, config.stateBucket, config.fleetConfigKey, "application/yaml");
     const deps = {
       bucket: new S3Bucket(clients.thanosS3, config.thanosBucket, config.thanosPrefix, {
         settingNames: { bucket: "the thanosBucket param", region: "the thanosRegion param" },
@@ -58,6 +59,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
       metrics: cloudWatchSink(clients.cloudwatch),
       log,
       clock,
+      fleet: { name: fleetObject.name, load: async () => (await fleetObject.load()).text },
     };
     try {
       const summary = await runMonitor(deps, started, {
