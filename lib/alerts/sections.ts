@@ -111,7 +111,7 @@ export function sections(n: Notification): Section[] {
       (v) => `• ${newText(v, chatCode(v.cluster))}`,
     ),
     section(
-      "The fleet config cannot be used: this run judged with the deployment's settings alone (its silences, expected clusters and thresholds are not applied)",
+      "Fleet config unusable: judged with the deployment's settings alone, no silence applied",
       n.fleetConfig ? [n.fleetConfig] : [],
       (f) => `- ${plainText(f.reason, 400)}\n  fix the object ${plainText(f.object, 200)} (blockwatch silence list --fleet-config ${plainText(f.object, 200)} shows the error)`,
       (f) => `• ${chatCode(f.reason, 400)}: fix ${chatCode(f.object, 200)}`,

@@ -47,6 +47,20 @@ export function applyFleetToReport(report: Report, fleet: FleetConfig, now: numb
   };
 }
 
+/**
+ * What a run uses when the fleet config cannot be read or does not validate: no silence (a page
+ * during maintenance beats a page withheld by a config nobody can read), but the decommissions
+ * subscribers were already told of stay in force: those clusters are gone whatever the object says.
+ */
+export function fallbackFleet(ledger: Ledger | null): FleetConfig {
+  return {
+    expectedClusters: [],
+    clusters: Object.create(null),
+    silences: [],
+    decommissioned: (ledger?.decommissioned ?? []).map((cluster) => ({ cluster, at: 0, reason: null })),
+  };
+}
+
 export interface FleetProblem {
   /** The object's name (s3://bucket/key or a path). */
   object: string;

@@ -23,7 +23,8 @@ export interface FleetRead {
 /**
  * A run never fails on the fleet config, and never drops an alert because of it: an object that
  * cannot be read, parsed or merged leaves the run judging with the deployment's settings, no
- * silence applied (a withheld page is worse than a page during maintenance), and a warning.
+ * silence applied (a withheld page is worse than a page during maintenance), and a warning
+ * (decommissions already announced stay in force: lib/alerts/silences.ts fallbackFleet).
  * No object at all is a fleet configured by deployment params alone.
  */
 export async function readFleetConfig(source: FleetSource | null, base: Policy, now: number): Promise<FleetRead> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { decideBucketFailure } from "../alerts/decide";
-import { applyFleetToReport, decideFleetAlerts } from "../alerts/silences";
+import { applyFleetToReport, decideFleetAlerts, fallbackFleet } from "../alerts/silences";
+import { mergeFleetPolicy } from "../fleet/merge";
 import { severityOf, type Notification } from "../alerts/notification";
 import type { AlertPublisher } from "../alerts/sns-publisher";
 import { BucketError, type BucketReader } from "../bucket/bucket";
@@ -72,9 +73,11 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     const prev = await readState(stored.text, store, log, now);
     judgement = null;
     failure = null;
+    const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
+    const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
     try {
-      judgement = await checkBucket(deps.bucket, prev, now, fleet.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
-      judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleet.config, now) };
+      judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+      judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
     } catch (err) {
       // The bucket could not be read: nothing is judged, the engine state stays as it was.
       if (!(err instanceof BucketError)) throw err;
@@ -90,7 +93,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       next.outbox = inflight;
     } else {
       const decision = judgement
-        ? decideFleetAlerts(prev.ledger, judgement.report, now, fleet.policy, fleet.config, fleet.problem)
+        ? decideFleetAlerts(prev.ledger, judgement.report, now, policy, fleetConfig, fleet.problem)
         : decideBucketFailure(prev.ledger, { kind: failure!.kind, reason: failure!.message }, now, opts.policy);
       if (decision.notification) {
         const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };
