@@ -135,6 +135,7 @@ describe("the function", () => {
       ALERT_TOPIC_ARN: { Ref: "AlertTopic" },
       STATE_BUCKET: { Ref: "StateBucket" },
       STATE_KEY: "state/blockwatch.json",
+      FLEET_CONFIG_KEY: "state/fleet.yaml",
       METRIC_NAMESPACE: "Blockwatch",
       PER_CLUSTER_METRICS: "true",
       LOOKBACK: "7d",
@@ -258,6 +259,8 @@ describe("IAM", () => {
       Action: ["s3:PutObject"],
       Resource: { "Fn::Join": ["", [arn, "/state/blockwatch.json.*"]] },
     });
+    // The fleet config: read only, that one object.
+    expect(bySid(resA, "ReadFleetConfig")).toMatchObject({ Action: ["s3:GetObject"], Resource: { "Fn::Join": ["", [arn, "/state/fleet.yaml"]] } });
     // Lets a missing state object answer 404 (first run) instead of 403.
     expect(bySid(resA, "ListStateBucket")).toMatchObject({ Action: ["s3:ListBucket"], Resource: arn });
   });
@@ -466,6 +469,47 @@ describe("cfn-lint", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describe("the Lambda's 4 KB of environment (deploy/env-size.cjs)", () => {
+  const envSize = createRequire(import.meta.url)("../deploy/env-size.cjs") as { oversizeEnvironments(t: Json): { name: string; size: number }[] };
+  // 17-character names: prod-cluster-0001
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `prod-cluster-${String(i).padStart(4, "0")}`).join(",");
+  const withExpected = (n: number): Json => {
+    const t = structuredClone(a.template);
+    fn(t.Resources).Environment.Variables.EXPECTED_CLUSTERS = names(n);
+    return t;
+  };
+
+  it("counts what Refs become: 200 names fit, 205 do not (cfn-lint's E3697, literal strings only, misses them)", () => {
+    expect(envSize.oversizeEnvironments(a.template)).toEqual([]);
+    expect(envSize.oversizeEnvironments(withExpected(200))).toEqual([]);
+    const over = envSize.oversizeEnvironments(withExpected(205));
+    expect(over.map((o) => o.name)).toEqual(["ScheduledLambdaFunction"]);
+    expect(over[0]!.size).toBeGreaterThan(4096);
+    if (!HAS_CFN_LINT) return;
+    const lint = (t: Json): string => {
+      const dir = mkdtempSync(join(tmpdir(), "blockwatch-env-"));
+      const file = join(dir, "t.json");
+      writeFileSync(file, JSON.stringify(t));
+      try {
+        return execFileSync("cfn-lint", ["--", file], { encoding: "utf8" });
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout ?? "");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(lint(withExpected(205))).not.toContain("E3697");
+    expect(lint(withExpected(230))).toContain("E3697");
+  }, 60_000);
+
+  it("fails packaging with a message naming the fleet config object", async () => {
+    const r = await packageFailure({ thanosBucket: BUCKET, expectedClusters: names(205) });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/blockwatch: the Lambda environment of ScheduledLambdaFunction would be about \d+ bytes, over AWS Lambda's 4 KB/);
+    expect(r.stdout + r.stderr).toContain("fleet config object s3://<StateBucketName output>/state/fleet.yaml");
   }, 60_000);
 });
 

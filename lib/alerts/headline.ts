@@ -23,6 +23,8 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   clusters(n.recovered.map((r) => r.verdict.cluster), "recovered");
   if (n.newClusters.length === 1) parts.push(`new cluster ${name(n.newClusters[0]!.cluster)}`);
   else if (n.newClusters.length > 1) parts.push(count(n.newClusters.length, "new cluster"));
+  if (n.fleetConfig) parts.push("fleet config invalid");
+  clusters((n.decommissioned ?? []).map((d) => d.cluster), "decommissioned");
   if (n.bucket?.state === "readable") parts.push("bucket readable again");
   return parts;
 }

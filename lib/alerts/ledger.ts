@@ -49,6 +49,10 @@ export const LedgerSchema = z.object({
   /** Keys of findings already announced (see findingKey); forgotten once they leave the report. */
   findings: z.array(z.string()),
   bucketFailure: BucketFailureNoticeSchema.nullable().default(null),
+  /** Decommissioned clusters already announced (lib/alerts/silences.ts); gone from the config, forgotten. */
+  decommissioned: z.array(z.string()).optional(),
+  /** Subscribers were told the fleet config cannot be used: this reason, last at `notifiedAt` (ms). */
+  fleetConfig: z.object({ reason: z.string(), notifiedAt: z.number().int() }).nullable().optional(),
 });
 
 export type ClusterNotice = z.infer<typeof ClusterNoticeSchema>;

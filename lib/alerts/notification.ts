@@ -33,6 +33,10 @@ export interface Notification {
   newClusters: ClusterVerdict[];
   /** blockwatch itself: it cannot read the bucket (critical), or it can again (info). */
   bucket?: BucketNews;
+  /** Clusters decommissioned in the fleet config since the last notice (info, once each). */
+  decommissioned?: { cluster: string; at: string; reason: string | null }[];
+  /** The fleet config cannot be used: this run judged with the deployment's settings alone (warning). */
+  fleetConfig?: { object: string; reason: string };
 }
 
 export type BucketNews =
@@ -46,7 +50,7 @@ export function emptyNotification(at: number): Notification {
 /** Down clusters page someone; bucket hygiene can wait for office hours; good news is info. */
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
-  if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return "warning";
+  if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.fleetConfig) return "warning";
   return "info";
 }
 
@@ -54,7 +58,10 @@ export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
       n.unlabeled.length + n.recovered.length + n.newClusters.length ===
-      0 && n.bucket === undefined
+      0 &&
+    n.bucket === undefined &&
+    !n.decommissioned?.length &&
+    n.fleetConfig === undefined
   );
 }
 
@@ -64,13 +71,14 @@ export function isEmpty(n: Notification): boolean {
  * Chatbot thread.
  */
 export function soleCluster(n: Notification): string | null {
-  if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.bucket !== undefined) return null;
+  if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.bucket !== undefined || n.fleetConfig) return null;
   const names = new Set<string>([
     ...n.down.map((v) => v.cluster),
     ...n.reminders.map((v) => v.cluster),
     ...n.overlaps.map((o) => o.cluster),
     ...n.recovered.map((r) => r.verdict.cluster),
     ...n.newClusters.map((v) => v.cluster),
+    ...(n.decommissioned ?? []).map((d) => d.cluster),
   ]);
   return names.size === 1 ? [...names][0]! : null;
 }

@@ -111,6 +111,18 @@ export function sections(n: Notification): Section[] {
       (v) => `• ${newText(v, chatCode(v.cluster))}`,
     ),
     section(
+      "Fleet config unusable: judged with the deployment's settings alone, no silence applied",
+      n.fleetConfig ? [n.fleetConfig] : [],
+      (f) => `- ${plainText(f.reason, 400)}\n  fix the object ${plainText(f.object, 200)} (blockwatch silence list --fleet-config ${plainText(f.object, 200)} shows the error)`,
+      (f) => `• ${chatCode(f.reason, 400)}: fix ${chatCode(f.object, 200)}`,
+    ),
+    section(
+      "Decommissioned (no more alerts about them)",
+      n.decommissioned ?? [],
+      (d) => `- ${plainText(d.cluster)}: decommissioned ${stamp(d.at, now)}${d.reason ? `: ${plainText(d.reason, 200)}` : ""}`,
+      (d) => `• ${chatCode(d.cluster)}: decommissioned ${stamp(d.at, now)}${d.reason ? `: ${chatCode(d.reason, 200)}` : ""}`,
+    ),
+    section(
       "blockwatch reads the bucket again",
       readable,
       (b) => `- unreadable since ${stamp(new Date(b.unreadableSince).toISOString(), now)}; this run judged every cluster again`,

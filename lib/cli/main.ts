@@ -4,6 +4,8 @@ import { check, CHECK_USAGE } from "./commands/check";
 import { cost, COST_USAGE } from "./commands/cost";
 import { simulateCommand, SIMULATE_USAGE } from "./commands/simulate";
 import { backtestCommand, BACKTEST_USAGE } from "./commands/backtest";
+import { silenceCommand, SILENCE_USAGE } from "./commands/silence";
+import { decommissionCommand, DECOMMISSION_USAGE } from "./commands/decommission";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error";
 import { VERSION } from "./version";
 
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, { summary: string; usage: string; run: (args: str
   cost: { summary: "estimate the monthly AWS cost for N clusters", usage: COST_USAGE, run: cost },
   simulate: { summary: "replay a simulated fleet and score the alerts", usage: SIMULATE_USAGE, run: simulateCommand },
   backtest: { summary: "when would these thresholds have paged, from the bucket's own history", usage: BACKTEST_USAGE, run: backtestCommand },
+  silence: { summary: "hold one cluster's alerts for a while (add, list, remove)", usage: SILENCE_USAGE, run: silenceCommand },
+  decommission: { summary: "a cluster gone on purpose: one notice, then no more alerts", usage: DECOMMISSION_USAGE, run: decommissionCommand },
 };
 
 const USAGE = `Usage: blockwatch COMMAND [options]

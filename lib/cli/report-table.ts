@@ -30,18 +30,29 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
     for (const c of report.clusters) {
       rows.push([
         printable(c.cluster, 60),
-        c.status,
+        c.silenced ? `${c.status} (silenced)` : c.status,
         c.dataLagSeconds === null ? "-" : formatDuration(c.dataLagSeconds * 1000),
         ago(c.lastUploadAt),
         String(c.streams.length),
         c.newestBlock ?? "-",
       ]);
     }
-    out.push(table(rows, (r, col, cell) => (r === 0 ? paint("dim", cell) : col === 1 ? paint(STATUS_COLOUR[cell.trim()] ?? "bold", cell) : cell)));
+    out.push(table(rows, (r, col, cell) => (r === 0 ? paint("dim", cell) : col === 1 ? paint(STATUS_COLOUR[cell.trim().split(" ")[0]!] ?? "bold", cell) : cell)));
   }
   const counts = ["ok", "late", "stalled", "missing"].map((s) => `${report.clusters.filter((c) => c.status === s).length} ${s}`);
   out.push("");
   out.push(`${report.clusters.length} clusters: ${counts.join(", ")}.`);
+  const silenced = report.clusters.filter((c) => c.silenced);
+  if (silenced.length > 0) {
+    out.push(
+      `Silenced (judged, paging nobody): ${silenced
+        .map((c) => `${printable(c.cluster, 60)} until ${c.silenced!.until}${c.silenced!.reason ? ` (${printable(c.silenced!.reason, 80)})` : ""}`)
+        .join(", ")}.`,
+    );
+  }
+  if (report.decommissioned?.length) {
+    out.push(`Decommissioned (not judged): ${report.decommissioned.map((d) => printable(d.cluster, 60)).join(", ")}.`);
+  }
   if (!report.complete) out.push(paint("yellow", "This run stopped before the end of the listing: newer blocks were not read yet."));
 
   const findings: string[] = [];

@@ -13,6 +13,11 @@ export interface Report {
   overlaps: { cluster: string; labels: Labels; blocks: string[] }[];
   newClusters: string[];
   stats: RunStats;
+  /**
+   * Clusters decommissioned in the fleet config that still have blocks in the bucket: out of
+   * `clusters` (not judged, counted or alerted), listed here. Set after evaluate (lib/alerts/silences.ts).
+   */
+  decommissioned?: { cluster: string; at: string }[];
 }
 
 export interface ClusterVerdict {
@@ -30,6 +35,11 @@ export interface ClusterVerdict {
   blocksUploaded: number;
   bytesUploaded: number;
   streams: StreamVerdict[];
+  /**
+   * A silence of the fleet config is in force: judged and counted as usual, but it pages nobody.
+   * Set after evaluate (lib/alerts/silences.ts).
+   */
+  silenced?: { until: string; reason: string | null };
 }
 
 export interface StreamVerdict {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
+import { fleetKeyBeside } from "../fleet/location";
 import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
 
 /** What the scheduled Lambda is told through its environment (serverless.yml sets every key). */
@@ -9,6 +10,8 @@ export interface MonitorConfig {
   thanosRegion: string | undefined;
   stateBucket: string;
   stateKey: string;
+  /** The fleet config object in the state bucket (expected clusters, thresholds, silences). */
+  fleetConfigKey: string;
   alertTopicArn: string;
   metricNamespace: string;
   perClusterMetrics: boolean;
@@ -37,6 +40,7 @@ const Env = z.object({
   THANOS_REGION: z.string().optional().transform((r) => r || undefined),
   STATE_BUCKET: nonEmpty,
   STATE_KEY: nonEmpty.default("state/blockwatch.json"),
+  FLEET_CONFIG_KEY: nonEmpty.optional(),
   ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
   METRIC_NAMESPACE: nonEmpty.default("Blockwatch"),
   PER_CLUSTER_METRICS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
@@ -81,6 +85,7 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     thanosRegion: e.THANOS_REGION,
     stateBucket: e.STATE_BUCKET,
     stateKey: e.STATE_KEY,
+    fleetConfigKey: e.FLEET_CONFIG_KEY ?? fleetKeyBeside(e.STATE_KEY),
     alertTopicArn: e.ALERT_TOPIC_ARN,
     metricNamespace: e.METRIC_NAMESPACE,
     perClusterMetrics: e.PER_CLUSTER_METRICS,

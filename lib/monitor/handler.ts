@@ -89,6 +89,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
     const deadline = started + limits.listingMs;
     const bucketEnd = timer(limits.bucketMs);
     const runEnd = timer(limits.runMs);
+    const fleetObject = new S3StateStore(bounded(clients.stateS3, runEnd.signal), config.stateBucket, config.fleetConfigKey, "application/yaml");
     const deps = {
       bucket: new S3Bucket(clients.thanosS3, config.thanosBucket, config.thanosPrefix, {
         settingNames: {
@@ -106,6 +107,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
       metrics: cloudWatchSink(bounded(clients.cloudwatch, runEnd.signal)),
       log,
       clock,
+      fleet: { name: fleetObject.name, load: async () => (await fleetObject.load()).text },
     };
     try {
       const summary = await runMonitor(deps, started, {

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { decideAlerts, decideBucketFailure } from "../alerts/decide";
+import { decideBucketFailure } from "../alerts/decide";
+import { applyFleetToReport, decideFleetAlerts, fallbackFleet } from "../alerts/silences";
+import { mergeFleetPolicy } from "../fleet/merge";
 import { severityOf, type Notification } from "../alerts/notification";
 import type { AlertPublisher } from "../alerts/sns-publisher";
 import { BucketError, type BucketReader } from "../bucket/bucket";
@@ -11,6 +13,7 @@ import type { MetricsSink } from "../metrics/sink";
 import type { Policy } from "../policy/policy";
 import { StateCorruptError, emptyState, parseState, serializeState, type Outbox, type State } from "../state/state";
 import type { StateStore } from "../state/store";
+import { readFleetConfig, type FleetSource } from "../fleet/read";
 import type { Logger } from "./log";
 
 export interface MonitorDeps {
@@ -21,6 +24,8 @@ export interface MonitorDeps {
   log: Logger;
   /** Wall clock (ms) for the time budget and durations; judgements use `now` alone. */
   clock: () => number;
+  /** The fleet config object (expected clusters, thresholds, silences); absent: none. */
+  fleet?: FleetSource;
 }
 
 export interface MonitorOptions {
@@ -58,14 +63,21 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   let failure: BucketError | null = null;
   let claim: { outbox: Outbox; notification: Notification } | null = null;
   let attempt = 0;
+  // Read once a run: a bad object is reported and the run judges with the deployment's settings.
+  const fleet = await readFleetConfig(deps.fleet ?? null, opts.policy, now);
+  if (fleet.problem) log.log("error", "fleet config cannot be used; judging with the deployment's settings alone", { ...fleet.problem });
+  if (fleet.conflicts.length > 0) log.log("warn", "fleet config overrides deployment thresholds", { settings: fleet.conflicts.slice(0, 20) });
   for (;;) {
     attempt += 1;
     const stored = await store.load();
     const prev = await readState(stored.text, store, log, now);
     judgement = null;
     failure = null;
+    const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
+    const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
     try {
-      judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+      judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+      judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
     } catch (err) {
       // The bucket could not be read: nothing is judged, the engine state stays as it was.
       if (!(err instanceof BucketError)) throw err;
@@ -81,7 +93,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       next.outbox = inflight;
     } else {
       const decision = judgement
-        ? decideAlerts(prev.ledger, judgement.report, now, opts.policy)
+        ? decideFleetAlerts(prev.ledger, judgement.report, now, policy, fleetConfig, fleet.problem)
         : decideBucketFailure(prev.ledger, { kind: failure!.kind, reason: failure!.message }, now, opts.policy);
       if (decision.notification) {
         const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };

@@ -2,13 +2,22 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { randomBytes } from "node:crypto";
 import type { SaveResult, StateStore, StoredState } from "./store";
 
-/** State in the stack's own bucket, written with If-Match / If-None-Match. */
+/**
+ * State in the stack's own bucket, written with If-Match / If-None-Match. Also the fleet config
+ * object beside it (any text document: `contentType`).
+ */
 export class S3StateStore implements StateStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly key: string,
+    private readonly contentType = "application/json",
   ) {}
+
+  /** s3://bucket/key, for messages. */
+  get name(): string {
+    return `s3://${this.bucket}/${this.key}`;
+  }
 
   async load(): Promise<StoredState> {
     try {
@@ -27,7 +36,7 @@ export class S3StateStore implements StateStore {
           Bucket: this.bucket,
           Key: this.key,
           Body: text,
-          ContentType: "application/json",
+          ContentType: this.contentType,
           ...(version === null ? { IfNoneMatch: "*" } : { IfMatch: version }),
         }),
       );
