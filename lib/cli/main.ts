@@ -4,11 +4,13 @@ import { check, CHECK_USAGE } from "./commands/check";
 import { cost, COST_USAGE } from "./commands/cost";
 import { simulateCommand, SIMULATE_USAGE } from "./commands/simulate";
 import { backtestCommand, BACKTEST_USAGE } from "./commands/backtest";
+import { reportCommand, REPORT_USAGE } from "./commands/report";
 import { UsageError } from "./usage-error";
 
 /** Every command: its one-line summary, usage text and entry point (args after the command name). */
 const COMMANDS: Record<string, { summary: string; usage: string; run: (args: string[]) => Promise<number> }> = {
   check: { summary: "judge every cluster's uploads in a Thanos bucket", usage: CHECK_USAGE, run: check },
+  report: { summary: "write the status board: one HTML file with a timeline per cluster", usage: REPORT_USAGE, run: reportCommand },
   cost: { summary: "estimate the monthly AWS cost for N clusters", usage: COST_USAGE, run: cost },
   simulate: { summary: "replay a simulated fleet and score the alerts", usage: SIMULATE_USAGE, run: simulateCommand },
   backtest: { summary: "when would these thresholds have paged, from the bucket's own history", usage: BACKTEST_USAGE, run: backtestCommand },
