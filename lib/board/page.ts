@@ -25,7 +25,7 @@ const STYLE = `
 .bw .card b{display:block;font-size:20px}.bw .card.missing b,.bw .card.stalled b{color:#cf222e}.bw .card.late b{color:#bc4c00}.bw .card.ok b{color:#1a7f37}
 .bw table{border-collapse:collapse;width:100%;table-layout:fixed}.bw th{text-align:left;font-weight:600;color:#57606a;border-bottom:1px solid #d0d7de;padding:3px 6px}
 .bw td{border-bottom:1px solid #eaeef2;padding:3px 6px;vertical-align:top;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.bw col.c{width:16%}.bw col.s{width:6%}.bw col.n{width:7%}.bw col.t{width:auto}.bw col.b{width:11%}
+.bw col.c{width:15%}.bw col.s{width:6%}.bw col.n{width:8%}.bw col.t{width:auto}.bw col.b{width:11%}
 .bw td.name{font-weight:600}.bw tr.ok td{padding-top:1px;padding-bottom:1px;color:#57606a}.bw tr.ok td.name{font-weight:400}
 .bw .st{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-size:11px;font-weight:600}
 .bw .st.missing{background:#6e7781}.bw .st.stalled{background:#cf222e}.bw .st.late{background:#bc4c00}.bw .st.ok{background:#1a7f37}
