@@ -31,7 +31,7 @@ const STYLE = `
 .bw .st.missing{background:#6e7781}.bw .st.stalled{background:#cf222e}.bw .st.late{background:#bc4c00}.bw .st.ok{background:#1a7f37}
 .bw .mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:11px}
 .bw svg.tl{display:block;width:100%;background:#f6f8fa}.bw td.tlc{white-space:normal}
-.bw .cov,.bw .l1{fill:#4c78a8}.bw .l2{fill:#72b7b2}.bw .l3{fill:#54a24b}.bw .l4{fill:#8c6d31}.bw .ds{fill:#b279a2}.bw .ov{fill:#d62728;stroke:#7a0000;stroke-width:1}
+.bw .cov,.bw .l1{fill:#4c78a8}.bw .l2{fill:#72b7b2}.bw .l3{fill:#54a24b}.bw .l4{fill:#8c6d31}.bw .ds{fill:#b279a2}.bw .end{fill:#4c78a8;opacity:.55}.bw .ov{fill:#d62728;stroke:#7a0000;stroke-width:1}
 .bw .gap{fill:#fff;stroke:#cf222e;stroke-dasharray:2 2}.bw .p-late{fill:#ff7f0e;opacity:.22}.bw .p-stall{fill:#d62728;opacity:.22}
 .bw .tick{stroke:#d0d7de;stroke-width:1;vector-effect:non-scaling-stroke}.bw .now{stroke:#1b1f24;stroke-width:2;vector-effect:non-scaling-stroke}
 .bw .axis{position:relative;height:14px;font-size:10px;color:#57606a}.bw .axis span{position:absolute;transform:translateX(-50%)}.bw .axis .nowl{font-weight:700;color:#1b1f24}

@@ -40,6 +40,10 @@ export function clusterTimeline(c: BoardCluster, o: TimelineOptions): string {
       const parts: string[] = [];
       if (lane.blocks === null) {
         for (const [a, b] of s.coverage) parts.push(rect(a, b, y, LANE, "cov", `${streamTitle} raw data ${span(a, b)}`));
+        // A state without coverage keeps only recent ranges: the stream's newest data end is still known.
+        const end = o.now - s.dataLagSeconds * 1000;
+        const last = s.coverage[s.coverage.length - 1];
+        if (!last || last[1] < end - 1000) parts.push(rect(end - 2 * 3_600_000, end, y, LANE, "end", `${streamTitle} newest data ends ${when(end)} (older data not in the state)`));
       } else if (o.detailed) {
         for (const b of lane.blocks) parts.push(rect(b.minTime, b.maxTime, y, LANE, blockClass(b), `${b.ulid} ${text(lane.name)} ${b.source ? html(b.source, 30) : "?"} ${span(b.minTime, b.maxTime)}${b.overlap ? " OVERLAPS another block of this label set" : ""}`));
       } else {
