@@ -11,10 +11,12 @@
 
 const REGION = '__BLOCKWATCH_AWS_REGION__';
 const BOARD_ARN = '__BLOCKWATCH_BOARD_ARN__';
+const RUN_FUNCTION = '__BLOCKWATCH_RUN_FUNCTION__';
 /** What each placeholder becomes in the template. */
 const INTRINSICS = {
   [REGION]: { Ref: 'AWS::Region' },
   [BOARD_ARN]: { 'Fn::GetAtt': ['BoardWidgetLambdaFunction', 'Arn'] },
+  [RUN_FUNCTION]: { Ref: 'ScheduledLambdaFunction' },
 };
 const COLORS = { ok: '#2ca02c', late: '#ff7f0e', stalled: '#d62728', missing: '#7f7f7f', info: '#1f77b4' };
 
@@ -69,14 +71,21 @@ function dashboardBody(cfg) {
       ['ClustersStalled', 'stalled', COLORS.stalled],
       ['ClustersMissing', 'missing', COLORS.missing],
     ], { stacked: true }),
-    runWidget(cfg, 6, 16, 'Findings (blocks)', 'Maximum', [
-      ['PartialBlocks', 'partial'],
-      ['CorruptBlocks', 'corrupt'],
-      ['UnlabeledBlocks', 'unlabeled'],
-      ['OverlappingBlocks', 'overlapping'],
-    ]),
+    runWidget(cfg, 6, 16, 'Worst data lag (any cluster)', 'Maximum', [['WorstDataLagSeconds', 'seconds', COLORS.stalled]], {
+      yAxis: seconds,
+      annotations: {
+        horizontal: [
+          { label: `late (${cfg.lateAfter})`, value: cfg.lateAfterSeconds, color: COLORS.late },
+          { label: `stalled (${cfg.stallAfter})`, value: cfg.stallAfterSeconds, color: COLORS.stalled },
+        ],
+      },
+    }),
     runWidget(cfg, 12, 16, 'Successful runs', 'Sum', [['RunSucceeded', 'runs', COLORS.ok]]),
-    runWidget(cfg, 18, 16, 'Run duration', 'Maximum', [['RunDurationMs', 'ms', COLORS.info]]),
+    // The Lambda's own Duration metric: free, unlike a custom one.
+    widget(18, 16, 6, 6, metricProps(cfg, 'Run duration', {
+      stat: 'Maximum',
+      metrics: [['AWS/Lambda', 'Duration', 'FunctionName', RUN_FUNCTION, { label: 'ms', color: COLORS.info }]],
+    })),
   ];
   // $0.30 a metric-month each, five per cluster: only when asked for (perClusterMetrics=true).
   if (cfg.perClusterMetrics === 'true') {

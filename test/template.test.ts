@@ -421,8 +421,9 @@ describe("dashboard", () => {
   const body = (res: Record<string, Json>) => {
     const v = res.Dashboard.Properties.DashboardBody;
     const parts = typeof v === "string" ? [v] : (v["Fn::Join"][1] as Json[]);
-    for (const p of parts) expect(typeof p === "string" || JSON.stringify(p) === '{"Fn::GetAtt":["BoardWidgetLambdaFunction","Arn"]}', "DashboardBody resolves but for the widget's ARN").toBe(true);
-    return JSON.parse(parts.map((p) => (typeof p === "string" ? p : WIDGET_ARN)).join("")) as { widgets: Json[] };
+    const known: Record<string, string> = { '{"Fn::GetAtt":["BoardWidgetLambdaFunction","Arn"]}': WIDGET_ARN, '{"Ref":"ScheduledLambdaFunction"}': "blockwatch-test-scheduled" };
+    for (const p of parts) expect(typeof p === "string" || JSON.stringify(p) in known, "DashboardBody resolves but for the functions' names").toBe(true);
+    return JSON.parse(parts.map((p) => (typeof p === "string" ? p : known[JSON.stringify(p)])).join("")) as { widgets: Json[] };
   };
   const queries = (d: { widgets: Json[] }) =>
     d.widgets.flatMap((w) => (w.properties.metrics ?? []).flat().filter((m: Json) => m && typeof m === "object" && m.expression).map((m: Json) => m.expression as string));
@@ -455,9 +456,10 @@ describe("dashboard", () => {
 
   it("shows the run-level metrics", () => {
     const named = body(resA).widgets.flatMap((w) => (w.properties.metrics ?? []).filter((m: Json) => Array.isArray(m) && typeof m[0] === "string").map((m: Json) => `${m[0]}/${m[1]}`));
-    for (const m of ["ClustersOk", "ClustersLate", "ClustersStalled", "ClustersMissing", "PartialBlocks", "CorruptBlocks", "UnlabeledBlocks", "OverlappingBlocks", "RunSucceeded", "RunDurationMs"]) {
+    for (const m of ["ClustersOk", "ClustersLate", "ClustersStalled", "ClustersMissing", "WorstDataLagSeconds", "RunSucceeded"]) {
       expect(named, m).toContain(`Blockwatch/${m}`);
     }
+    expect(named).toContain("AWS/Lambda/Duration");
   });
 
   it("draws the late and stalled thresholds, in seconds, on the data lag widget", () => {

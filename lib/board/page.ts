@@ -4,7 +4,7 @@ import { joinParts } from "../health/findings";
 import { STATUS_ORDER } from "../health/status";
 import { html, text } from "./escape";
 import type { Board, BoardCluster } from "./model";
-import { clusterTimeline, timeAxis, when } from "./timeline";
+import { clusterTimeline, dayTicksCss, timeAxis, when } from "./timeline";
 
 export interface PageOptions {
   /** A fragment for a CloudWatch custom widget (no <html>, no <head>) instead of a whole document. */
@@ -99,13 +99,14 @@ export function renderBoard(board: Board, opts: PageOptions = {}): string {
   body.push(`<p class="foot">${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms. Periods are at least as long as drawn: data that resumed was shipped no earlier than it began.</p>`);
 
   const content = `<div class="bw">${body.join("\n")}</div>`;
-  if (opts.fragment) return `<div class="cwdb-no-default-styles"></div><style>${STYLE}</style>${content}`;
+  const style = `${STYLE}\n${dayTicksCss(board.from, board.now)}`;
+  if (opts.fragment) return `<div class="cwdb-no-default-styles"></div><style>${style}</style>${content}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>blockwatch: ${counts.missing! + counts.stalled!} down of ${r.clusters.length} · ${html(board.location, 80)}</title>
-<style>${STYLE}</style></head>
+<style>${style}</style></head>
 <body>${content}</body></html>
 `;
 }
