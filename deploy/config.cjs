@@ -227,6 +227,11 @@ function buildConfig(raw) {
   const perClusterMetrics = bool(raw, 'perClusterMetrics');
   const perClusterAlarm = bool(raw, 'perClusterAlarm');
   if (perClusterAlarm && !perClusterMetrics) fail('param "perClusterAlarm=true" needs "perClusterMetrics=true"');
+  // A Metrics Insights alarm sees only the last 3 hours: with runs further apart it would judge
+  // windows without a single datum.
+  if (perClusterAlarm && !(intervalSeconds !== null && intervalSeconds < METRICS_INSIGHTS_WINDOW)) {
+    fail(`param "perClusterAlarm=true" needs a schedule under 3 hours (its alarm sees only the last 3 hours), got "${schedule}"`);
+  }
 
   const objectBase = thanosPrefix ? `${thanosBucket}/${thanosPrefix}` : thanosBucket;
   const dashboardPeriod = Math.min(intervalSeconds, DAY);
@@ -263,6 +268,8 @@ function buildConfig(raw) {
     heartbeatPeriod: heartbeat.period,
     heartbeatEvaluationPeriods: heartbeat.evaluationPeriods,
     perClusterAlarmPeriod: Math.min(dashboardPeriod, METRICS_INSIGHTS_WINDOW),
+    // The board widget flags a state older than the heartbeat alarm's window (3 runs).
+    staleAfterSeconds: heartbeat.period * heartbeat.evaluationPeriods,
     dashboardPeriod,
   };
   cfg.dashboardBody = require('./dashboard.cjs').dashboardBody(cfg);

@@ -28,19 +28,19 @@ describe("cost model", () => {
 
   it("derives a run's requests from new blocks and the lookback window listed every run", () => {
     // 1,000 clusters x 1.1 streams x 0.625 prefixes an hour = 687.5 an hour.
-    const r = perRun({ ...estimateCost({ clusters: 1000 }).inputs });
+    const r = perRun({ ...estimateCost({ clusters: 1000, perClusterMetrics: true }).inputs });
     expect(r.newPrefixes).toBe(1375); // 2 hours
     expect(r.listedPrefixes).toBe(115_500); // the 7-day lookback, listed every run for late uploads
     expect(r.listRequests).toBe(116 + 13); // 116 pages, 14 slices each but the last one page past its end
     expect(r.getRequests).toBe(1375);
-    expect(r.metricData).toBe(5010);
+    expect(r.metricData).toBe(5006);
     expect(r.putMetricDataCalls).toBe(6);
   });
 
   it("costs 1,000 clusters on rate(2 hours): metrics dominate", () => {
-    const e = estimateCost({ clusters: 1000, durationMs: 1000 });
+    const e = estimateCost({ clusters: 1000, durationMs: 1000, perClusterMetrics: true });
     expect(e.runsPerMonth).toBe(365);
-    expect(item(e, "metrics")).toBeCloseTo(5010 * 0.3, 6); // $1,503
+    expect(item(e, "metrics")).toBeCloseTo(5006 * 0.3, 6); // $1,501.80
     expect(item(e, "dashboard")).toBe(3);
     expect(item(e, "alarms")).toBeCloseTo(0.2, 10);
     expect(item(e, "metricApi")).toBeCloseTo(365 * 6 * 0.00001, 10);
@@ -51,35 +51,48 @@ describe("cost model", () => {
     expect(item(e, "schedule")).toBe(0);
     expect(e.dominant).toBe("metrics");
     expect(e.totalUsd).toBeCloseTo(e.items.reduce((s, i) => s + i.monthlyUsd, 0), 10);
-    expect(e.totalUsd).toBeGreaterThan(1506);
-    expect(e.totalUsd).toBeLessThan(1507);
+    expect(e.totalUsd).toBeGreaterThan(1505);
+    expect(e.totalUsd).toBeLessThan(1506);
   });
 
   it("turning per-cluster metrics off leaves the run metrics and saves the rest", () => {
-    const r = estimateWithSaving({ clusters: 1000, durationMs: 1000 });
+    const r = estimateWithSaving({ clusters: 1000, durationMs: 1000, perClusterMetrics: true });
     const off = estimateCost({ clusters: 1000, durationMs: 1000, perClusterMetrics: false });
-    expect(item(off, "metrics")).toBeCloseTo(10 * 0.3, 10);
+    expect(item(off, "metrics")).toBeCloseTo(6 * 0.3, 10);
     expect(off.perRun.putMetricDataCalls).toBe(1);
     expect(r.withoutPerClusterMetrics).toBeCloseTo(off.totalUsd, 10);
     // $1,500 of metrics and 5 fewer PutMetricData calls a run.
     expect(r.saving).toBeCloseTo(1500 + 365 * 5 * 0.00001, 6);
-    // $3.00 of run metrics against a $3.00 dashboard: nothing dominates any more.
-    expect(["metrics", "dashboard"]).toContain(off.dominant);
+    // $1.80 of fleet metrics against a $3.00 dashboard.
+    expect(off.dominant).toBe("dashboard");
   });
 
   it("10,000 clusters cross into the second metric tier", () => {
-    const e = estimateCost({ clusters: 10_000, durationMs: 1000 });
-    expect(e.metrics).toBe(50_010);
-    expect(item(e, "metrics")).toBeCloseTo(3000 + 40_010 * 0.1, 6); // $7,001
+    const e = estimateCost({ clusters: 10_000, durationMs: 1000, perClusterMetrics: true });
+    expect(e.metrics).toBe(50_006);
+    expect(item(e, "metrics")).toBeCloseTo(3000 + 40_006 * 0.1, 6); // $7,000.60
   });
 
   it("counts the always-free allowances only when asked", () => {
-    const e = estimateCost({ clusters: 1000, durationMs: 1000, freeTier: true });
+    const e = estimateCost({ clusters: 1000, durationMs: 1000, freeTier: true, perClusterMetrics: true });
     expect(item(e, "lambda")).toBe(0);
     expect(item(e, "dashboard")).toBe(0);
     expect(item(e, "alarms")).toBe(0);
     expect(item(e, "metricApi")).toBe(0);
-    expect(item(e, "metrics")).toBeCloseTo(5000 * 0.3, 6);
+    expect(item(e, "metrics")).toBeCloseTo(4996 * 0.3, 6);
+  });
+
+  it("keeps the default deployment at 1,000 clusters within $6 a month, board views included", () => {
+    const e = estimateCost({ clusters: 1000 });
+    expect(e.inputs.perClusterMetrics).toBe(false);
+    expect(e.totalUsd).toBeLessThanOrEqual(6);
+    // Each view invokes the widget Lambda once (requests + GB-s) and GETs the state once.
+    const board = item(e, "board");
+    const perView = estimateCost({ clusters: 1000, boardViewsPerMonth: 1 });
+    expect(board).toBeCloseTo(15_000 * item(perView, "board"), 8);
+    expect(item(estimateCost({ clusters: 1000, boardViewsPerMonth: 0 }), "board")).toBe(0);
+    expect(board).toBeGreaterThan(0.05);
+    expect(board).toBeLessThan(1);
   });
 
   it("scales Lambda with the schedule and the memory", () => {
@@ -101,7 +114,7 @@ describe("blockwatch cost (the real process)", () => {
   it("prints the estimate as JSON", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "lib/cli/bin.ts", "cost", "--clusters", "1000", "--schedule", "rate(1 hour)", "--output", "json"],
+      ["--import", "tsx", "lib/cli/bin.ts", "cost", "--clusters", "1000", "--schedule", "rate(1 hour)", "--per-cluster-metrics", "true", "--output", "json"],
       { cwd: new URL("..", import.meta.url).pathname },
     );
     const out = JSON.parse(stdout) as { runsPerMonth: number; dominant: string; totalUsd: number; perClusterMetricsOff: { totalUsd: number; savingUsd: number } };

@@ -90,13 +90,12 @@ describe("metricData", () => {
     expect(value("ClustersLate")).toEqual([1]);
     expect(value("ClustersStalled")).toEqual([1]);
     expect(value("ClustersMissing")).toEqual([1]);
-    expect(value("PartialBlocks")).toEqual([1]);
-    expect(value("CorruptBlocks")).toEqual([2]);
-    expect(value("UnlabeledBlocks")).toEqual([1]);
-    expect(value("OverlappingBlocks")).toEqual([5]);
+    expect(byName(data, "WorstDataLagSeconds")).toMatchObject([{ Value: Math.max(...r.clusters.map((c) => c.dataLagSeconds ?? 0)), Unit: "Seconds" }]);
     expect(value("RunSucceeded")).toEqual([1]);
-    expect(byName(data, "RunDurationMs")).toMatchObject([{ Value: 1234, Unit: "Milliseconds" }]);
-    expect(data.slice(0, 10).every((d) => d.Dimensions === undefined)).toBe(true);
+    // Findings and run time are no metric of ours (the board, the alerts, the Lambda's Duration).
+    expect(byName(data, "RunDurationMs")).toEqual([]);
+    expect(byName(data, "PartialBlocks")).toEqual([]);
+    expect(data.slice(0, 6).every((d) => d.Dimensions === undefined)).toBe(true);
   });
 
   it("emits per-cluster metrics, skipping unknown lag and upload age", () => {
@@ -111,14 +110,14 @@ describe("metricData", () => {
     expect(value("UploadAgeSeconds", "stalled-1")).toEqual([]);
     expect(value("DataLagSeconds", "missing-1")).toEqual([]);
     expect(value("UploadAgeSeconds", "missing-1")).toEqual([]);
-    expect(data).toHaveLength(10 + 5 + 5 + 4 + 3);
+    expect(data).toHaveLength(6 + 5 + 5 + 4 + 3);
     expect(data.every((d) => d.Timestamp?.toISOString() === NOW)).toBe(true);
     expect(byName(data, "Stalled", "ok-1")[0]!.Dimensions).toEqual([{ Name: "Cluster", Value: "ok-1" }]);
   });
 
   it("can leave per-cluster metrics out and omits the heartbeat of an incomplete run", () => {
     const off = metricData(r, { perClusterMetrics: false });
-    expect(off).toHaveLength(10);
+    expect(off).toHaveLength(6);
     const incomplete = metricData({ ...r, complete: false });
     expect(byName(incomplete, "RunSucceeded")).toEqual([]);
     expect(byName(metricData({ ...r, complete: false }, { heartbeat: true }), "RunSucceeded")).toHaveLength(1);
@@ -134,7 +133,7 @@ describe("metricData", () => {
     });
     const d = metricData(bad);
     expect(d.every((x) => Number.isFinite(x.Value))).toBe(true);
-    expect(byName(d, "RunDurationMs")).toEqual([]);
+    expect(byName(d, "WorstDataLagSeconds")).toMatchObject([{ Value: 0 }]);
     expect(byName(d, "DataLagSeconds", "nan")).toEqual([]);
     expect(byName(d, "UploadAgeSeconds", "nan")).toEqual([]);
     expect(byName(d, "BytesUploaded", "huge")[0]!.Value).toBe(2 ** 360);

@@ -38,7 +38,7 @@ describe("publishing through the CloudWatch client", () => {
       overlaps: [{ cluster: "cluster-one", labels: { cluster_id: "cluster-one" }, blocks: ["A", "B"] }],
     });
     const result = await publishReportMetrics(r, cloudWatchSink(client()));
-    expect(result).toEqual({ sent: 10 + 5 + 3 + 5, failed: 0, errors: [] });
+    expect(result).toEqual({ sent: 6 + 5 + 3 + 5, failed: 0, errors: [] });
     expect(recorder.puts).toHaveLength(1);
     expect(recorder.puts[0]!.namespace).toBe("Blockwatch");
     const data = recorder.data();
@@ -53,17 +53,15 @@ describe("publishing through the CloudWatch client", () => {
     expect(get("DataLagSeconds", "gone")).toEqual([]);
     expect(get("Stalled", cloudwatchDimensionValue("日本"))[0]).toMatchObject({ Value: 0 });
     expect(get("ClustersMissing")[0]).toMatchObject({ Value: 1, Unit: "Count" });
-    expect(get("CorruptBlocks")[0]).toMatchObject({ Value: 1 });
-    expect(get("OverlappingBlocks")[0]).toMatchObject({ Value: 2 });
+    expect(get("WorstDataLagSeconds")[0]).toMatchObject({ Unit: "Seconds" });
     expect(get("RunSucceeded")[0]).toMatchObject({ Value: 1, Unit: "Count" });
-    expect(get("RunDurationMs")[0]).toMatchObject({ Value: 1234, Unit: "Milliseconds" });
     expect(data.every((d) => d.Timestamp === Date.parse(NOW) / 1000)).toBe(true);
     expect(recorder.rejections).toEqual([]);
   });
 
   it("uses the namespace given and can leave per-cluster metrics out", async () => {
     const result = await publishReportMetrics(report([verdict("a")]), cloudWatchSink(client()), { namespace: "Team/Blockwatch", perClusterMetrics: false });
-    expect(result.sent).toBe(10);
+    expect(result.sent).toBe(6);
     expect(recorder.puts[0]!.namespace).toBe("Team/Blockwatch");
     expect(recorder.data().some((d) => d.Dimensions)).toBe(false);
   });
@@ -71,14 +69,14 @@ describe("publishing through the CloudWatch client", () => {
   it("delivers every item of a 10,000-cluster report exactly once, in batches of at most 1,000", async () => {
     const clusters = Array.from({ length: 10_000 }, (_, i) => verdict(`cluster-${i}`, { dataLagSeconds: i }));
     const result = await publishReportMetrics(report(clusters), cloudWatchSink(client()));
-    expect(result).toEqual({ sent: 50_010, failed: 0, errors: [] });
+    expect(result).toEqual({ sent: 50_006, failed: 0, errors: [] });
     expect(recorder.puts.length).toBeGreaterThanOrEqual(51);
     expect(Math.max(...recorder.puts.map((p) => p.data.length))).toBeLessThanOrEqual(1000);
     expect(Math.max(...recorder.puts.map((p) => p.bytes))).toBeLessThanOrEqual(1_000_000);
     expect(recorder.puts.filter((p) => p.data.length === 1000).every((p) => p.gzip)).toBe(true); // SDK gzips > 10 KB
     const keys = recorder.data().map(key);
-    expect(keys).toHaveLength(50_010);
-    expect(new Set(keys).size).toBe(50_010);
+    expect(keys).toHaveLength(50_006);
+    expect(new Set(keys).size).toBe(50_006);
     for (const name of PER_CLUSTER) expect(keys.filter((k) => k.startsWith(`${name}|`))).toHaveLength(10_000);
     expect(recorder.data().find((d) => d.MetricName === "DataLagSeconds" && d.Dimensions?.[0]?.Value === "cluster-9999")?.Value).toBe(9999);
     expect(recorder.rejections).toEqual([]);
@@ -87,7 +85,7 @@ describe("publishing through the CloudWatch client", () => {
   it("splits by size when names are long, keeping each request under 1 MB", async () => {
     const clusters = Array.from({ length: 1000 }, (_, i) => verdict(`${i}-`.padEnd(1024, '\\"')));
     const result = await publishReportMetrics(report(clusters), cloudWatchSink(client()));
-    expect(result).toEqual({ sent: 5010, failed: 0, errors: [] });
+    expect(result).toEqual({ sent: 5006, failed: 0, errors: [] });
     expect(recorder.rejections).toEqual([]);
     expect(recorder.puts.length).toBeGreaterThan(6);
     expect(Math.max(...recorder.puts.map((p) => p.bytes))).toBeLessThanOrEqual(1_000_000);
@@ -98,45 +96,45 @@ describe("publishing through the CloudWatch client", () => {
     recorder.failNext(3, "server-error");
     const clusters = Array.from({ length: 300 }, (_, i) => verdict(`c${i}`));
     const result = await publishReportMetrics(report(clusters), cloudWatchSink(client(), { concurrency: 1, backoffMs: 10 }));
-    expect(result).toEqual({ sent: 1510, failed: 0, errors: [] });
+    expect(result).toEqual({ sent: 1506, failed: 0, errors: [] });
     expect(recorder.requests).toBe(recorder.puts.length + 3);
     const keys = recorder.data().map(key);
-    expect(new Set(keys).size).toBe(1510);
-    expect(keys).toHaveLength(1510);
+    expect(new Set(keys).size).toBe(1506);
+    expect(keys).toHaveLength(1506);
   });
 
   it("retries throttling with concurrent batches, each item arriving once", async () => {
     recorder.failNext(6, "throttling");
     const clusters = Array.from({ length: 2000 }, (_, i) => verdict(`c${i}`));
     const result = await publishReportMetrics(report(clusters), cloudWatchSink(client(1), { backoffMs: 10 }));
-    expect(result).toEqual({ sent: 10_010, failed: 0, errors: [] });
+    expect(result).toEqual({ sent: 10_006, failed: 0, errors: [] });
     expect(recorder.requests).toBe(recorder.puts.length + 6);
     const keys = recorder.data().map(key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(10_010);
+    expect(keys).toHaveLength(10_006);
   });
 
   it("reports batches it gives up on instead of throwing or dropping them silently", async () => {
     recorder.failNext(1000, "server-error");
     const result = await publishReportMetrics(report([verdict("a")]), cloudWatchSink(client(1), { attempts: 2, backoffMs: 1 }));
     expect(result.sent).toBe(0);
-    expect(result.failed).toBe(15);
+    expect(result.failed).toBe(11);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatch(/batch 1\/1 \(15 items\) failed after 2 attempt\(s\): InternalServiceFault/);
+    expect(result.errors[0]).toMatch(/batch 1\/1 \(11 items\) failed after 2 attempt\(s\): InternalServiceFault/);
     expect(recorder.requests).toBe(2);
   });
 
   it("does not retry a validation error", async () => {
     recorder.failNext(1, "invalid");
     const result = await publishReportMetrics(report([verdict("a")]), cloudWatchSink(client(), { backoffMs: 1 }));
-    expect(result.failed).toBe(15);
+    expect(result.failed).toBe(11);
     expect(result.errors[0]).toMatch(/InvalidParameterValue/);
     expect(recorder.requests).toBe(1);
   });
 
   it("refuses an invalid namespace without a request", async () => {
     const result = await publishReportMetrics(report([]), cloudWatchSink(client()), { namespace: "AWS/EC2" });
-    expect(result).toMatchObject({ sent: 0, failed: 10 });
+    expect(result).toMatchObject({ sent: 0, failed: 5 });
     expect(recorder.requests).toBe(0);
   });
 

@@ -45,6 +45,7 @@ describe("scheduled handler end to end", () => {
       STATE_KEY: "state/blockwatch.json",
       ALERT_TOPIC_ARN: topicArn,
       EXPECTED_CLUSTERS: "prod-us-east-1,dev-eu-west-1,prod-ap-south-1",
+      PER_CLUSTER_METRICS: "true", // opt-in since the board took over the per-cluster view; this test reads them
       ...overrides,
     });
 

@@ -40,7 +40,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   alertTopicArn: "",
   kmsKeyArn: "",
   metricNamespace: "Blockwatch",
-  perClusterMetrics: "true",
+  perClusterMetrics: "false",
   perClusterAlarm: "false",
 };
 
@@ -55,7 +55,7 @@ const HAS_CFN_LINT = (() => {
 
 /** A: defaults, new topic with two addresses, SSE-KMS Thanos bucket. */
 let a: Packaged;
-/** B: existing topic, no KMS, a prefix, per-cluster alarm, hourly schedule, other thresholds. */
+/** B: existing topic, no KMS, a prefix, per-cluster metrics and alarm, hourly schedule, other thresholds. */
 let b: Packaged;
 let stackA: Stack;
 let stackB: Stack;
@@ -69,6 +69,7 @@ beforeAll(async () => {
       thanosBucket: BUCKET,
       thanosPrefix: "/kubecost/thanos/",
       alertTopicArn: EXISTING_TOPIC,
+      perClusterMetrics: "true",
       perClusterAlarm: "true",
       schedule: "rate(1 hour)",
       lateAfter: "90m",
@@ -137,7 +138,7 @@ describe("the function", () => {
       STATE_KEY: "state/blockwatch.json",
       FLEET_CONFIG_KEY: "state/fleet.yaml",
       METRIC_NAMESPACE: "Blockwatch",
-      PER_CLUSTER_METRICS: "true",
+      PER_CLUSTER_METRICS: "false",
       LOOKBACK: "7d",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
@@ -148,6 +149,7 @@ describe("the function", () => {
       CLUSTER_OVERRIDES: "batch:stall-after=12h",
       ALERT_TOPIC_ARN: EXISTING_TOPIC,
       METRIC_NAMESPACE: "Kubecost/Blockwatch",
+      PER_CLUSTER_METRICS: "true",
     });
   });
 
@@ -295,7 +297,7 @@ describe("IAM", () => {
   });
 
   it("keeps the Framework's log permissions to the service's own log groups", () => {
-    const logs = iamStatements(resA).filter((s) => asList(s.Action).some((x: string) => x.startsWith("logs:")));
+    const logs = iamStatements({ role: resA.IamRoleLambdaExecution }).filter((s) => asList(s.Action).some((x: string) => x.startsWith("logs:")));
     expect(logs.length).toBeGreaterThan(0);
     for (const s of logs) {
       for (const r of asList(s.Resource)) {
@@ -304,6 +306,58 @@ describe("IAM", () => {
     }
     const all = iamStatements(resA).map((s) => s.Sid ?? asList(s.Action).join(","));
     console.log(`IAM statements (A): ${all.join(" | ")}`);
+  });
+});
+
+describe("the board widget function", () => {
+  const widget = (res: Record<string, Json>) => res.BoardWidgetLambdaFunction.Properties;
+
+  it("runs the bundled widget handler with its own role, a bounded time and the monitor's settings", () => {
+    for (const res of [resA, resB]) {
+      const p = widget(res);
+      expect(p.Handler).toBe("handlers/board-widget.handler");
+      expect(p.Role).toEqual({ "Fn::GetAtt": ["BoardWidgetRole", "Arn"] });
+      expect(p.Timeout).toBeLessThanOrEqual(15);
+      expect(p.Architectures).toEqual(["arm64"]);
+      // The same policy as the runs it draws (thresholds, expected clusters, state object).
+      const { STALE_AFTER_SECONDS, ...env } = p.Environment.Variables;
+      expect(env).toEqual(fn(res).Environment.Variables);
+      expect(STALE_AFTER_SECONDS).toBe(res === resA ? "21600" : "10800");
+    }
+  });
+
+  it("may read the state object and write its own logs, nothing else", () => {
+    const role = resA.BoardWidgetRole.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: { "Fn::GetAtt": ["BoardWidgetLogGroup", "Arn"] } },
+      { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, "/state/blockwatch.json"]] } },
+    ]);
+    // No other policy attaches to it.
+    for (const [, r] of ofType(resA, "AWS::IAM::Policy")) expect(JSON.stringify(r.Properties.Roles)).not.toContain("BoardWidgetRole");
+  });
+
+  it("ships a widget bundle that loads with the stack's environment", () => {
+    const code = unzipEntry(a.zip, "handlers/board-widget.cjs");
+    const dir = mkdtempSync(join(tmpdir(), "blockwatch-widget-bundle-"));
+    try {
+      const file = join(dir, "board-widget.cjs");
+      writeFileSync(file, code);
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(widget(resA).Environment.Variables as Record<string, Json>)) {
+        env[k] = typeof v === "string" ? v : v.Ref === "AlertTopic" ? "arn:aws:sns:us-east-1:123456789012:blockwatch-test-alerts" : "blockwatch-test-statebucket-1a2b3c";
+      }
+      const out = execFileSync(process.execPath, ["-e", `const m = require(${JSON.stringify(file)}); m.handler({ describe: true }, { getRemainingTimeInMillis: () => 15000 }).then((d) => console.log(d.split("\\n")[0]))`], {
+        env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", ...env },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      expect(out.trim()).toBe("## blockwatch board");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -389,7 +443,8 @@ describe("alerting", () => {
     expect(p.Metrics).toEqual([
       {
         Id: "lag",
-        Expression: 'SELECT MAX(DataLagSeconds) FROM SCHEMA("Kubecost/Blockwatch", Cluster) GROUP BY Cluster',
+        // A multi-series (GROUP BY) alarm query needs ORDER BY.
+        Expression: 'SELECT MAX(DataLagSeconds) FROM SCHEMA("Kubecost/Blockwatch", Cluster) GROUP BY Cluster ORDER BY MAX() DESC',
         Period: 3600,
         ReturnData: true,
       },
@@ -401,35 +456,54 @@ describe("alerting", () => {
 });
 
 describe("dashboard", () => {
+  const WIDGET_ARN = "arn:aws:lambda:us-east-1:123456789012:function:blockwatch-test-boardWidget";
   const body = (res: Record<string, Json>) => {
     const v = res.Dashboard.Properties.DashboardBody;
-    expect(typeof v, "DashboardBody resolves to a string").toBe("string");
-    return JSON.parse(v) as { widgets: Json[] };
+    const parts = typeof v === "string" ? [v] : (v["Fn::Join"][1] as Json[]);
+    const known: Record<string, string> = { '{"Fn::GetAtt":["BoardWidgetLambdaFunction","Arn"]}': WIDGET_ARN, '{"Ref":"ScheduledLambdaFunction"}': "blockwatch-test-scheduled" };
+    for (const p of parts) expect(typeof p === "string" || JSON.stringify(p) in known, "DashboardBody resolves but for the functions' names").toBe(true);
+    return JSON.parse(parts.map((p) => (typeof p === "string" ? p : known[JSON.stringify(p)])).join("")) as { widgets: Json[] };
   };
   const queries = (d: { widgets: Json[] }) =>
     d.widgets.flatMap((w) => (w.properties.metrics ?? []).flat().filter((m: Json) => m && typeof m === "object" && m.expression).map((m: Json) => m.expression as string));
 
+  it("puts the status board first, as a custom widget backed by the widget function", () => {
+    for (const res of [resA, resB]) {
+      // The function's ARN is only known at deploy: the body joins it in.
+      expect(res.Dashboard.Properties.DashboardBody["Fn::Join"][1]).toContainEqual({ "Fn::GetAtt": ["BoardWidgetLambdaFunction", "Arn"] });
+      const custom = body(res).widgets.filter((w) => w.type === "custom");
+      expect(custom).toHaveLength(1);
+      expect(custom[0]).toMatchObject({ x: 0, y: 2, width: 24, properties: { endpoint: WIDGET_ARN, updateOn: { refresh: true } } });
+    }
+  });
+
+  it("has per-cluster widgets only with perClusterMetrics=true", () => {
+    const text = (res: Record<string, Json>) => JSON.stringify(body(res));
+    expect(text(resA)).not.toContain("GROUP BY Cluster");
+    expect(text(resA)).not.toContain("MAX(DataLagSeconds)");
+    expect(text(resB)).toContain("GROUP BY Cluster");
+  });
+
   it("is valid JSON with per-cluster Metrics Insights widgets grouped by Cluster", () => {
-    const d = body(resA);
+    const d = body(resB);
     const q = queries(d);
     for (const metric of ["DataLagSeconds", "UploadAgeSeconds", "BlocksUploaded", "BytesUploaded", "Stalled"]) {
-      expect(q.some((e) => e.includes(`(${metric}) FROM SCHEMA("Blockwatch", Cluster) GROUP BY Cluster`)), metric).toBe(true);
+      expect(q.some((e) => e.includes(`(${metric}) FROM SCHEMA("Kubecost/Blockwatch", Cluster) GROUP BY Cluster ORDER BY`)), metric).toBe(true);
     }
-    expect(queries(body(resB)).every((e) => e.includes('SCHEMA("Kubecost/Blockwatch", Cluster)'))).toBe(true);
     for (const w of d.widgets.filter((w) => w.type === "metric")) expect(w.properties.region).toBe("us-east-1");
   });
 
   it("shows the run-level metrics", () => {
     const named = body(resA).widgets.flatMap((w) => (w.properties.metrics ?? []).filter((m: Json) => Array.isArray(m) && typeof m[0] === "string").map((m: Json) => `${m[0]}/${m[1]}`));
-    for (const m of ["ClustersOk", "ClustersLate", "ClustersStalled", "ClustersMissing", "PartialBlocks", "CorruptBlocks", "UnlabeledBlocks", "OverlappingBlocks", "RunSucceeded", "RunDurationMs"]) {
+    for (const m of ["ClustersOk", "ClustersLate", "ClustersStalled", "ClustersMissing", "WorstDataLagSeconds", "RunSucceeded"]) {
       expect(named, m).toContain(`Blockwatch/${m}`);
     }
+    expect(named).toContain("AWS/Lambda/Duration");
   });
 
   it("draws the late and stalled thresholds, in seconds, on the data lag widget", () => {
     const lag = (res: Record<string, Json>) =>
       body(res).widgets.find((w) => JSON.stringify(w.properties.metrics ?? []).includes("MAX(DataLagSeconds)"));
-    expect(lag(resA).properties.annotations.horizontal.map((h: Json) => h.value)).toEqual([12600, 14400]);
     expect(lag(resB).properties.annotations.horizontal.map((h: Json) => h.value)).toEqual([5400, 10800]);
   });
 });
@@ -559,6 +633,9 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:alias/thanos" }, /not an alias/],
     [{ alertTopicArn: "ops-alerts" }, /not a standard SNS topic ARN/],
     [{ perClusterAlarm: "true", perClusterMetrics: "false" }, /needs "perClusterMetrics=true"/],
+    // Its Metrics Insights query sees only the last 3 hours: runs must be closer together.
+    [{ perClusterAlarm: "true", perClusterMetrics: "true", schedule: "rate(3 hours)" }, /needs a schedule under 3 hours/],
+    [{ perClusterAlarm: "true", perClusterMetrics: "true", schedule: "cron(0 */2 * * ? *)" }, /needs a schedule under 3 hours/],
     [{ perClusterMetrics: "yes" }, /must be true or false/],
     [{ clusterOverrides: "prod:stall=2h" }, /clusterOverrides/],
     // The Lambda would refuse it on every run: stall-after 3h below the default late-after 3h30m.

@@ -8,10 +8,12 @@ import { silenceCommand, SILENCE_USAGE } from "./commands/silence";
 import { decommissionCommand, DECOMMISSION_USAGE } from "./commands/decommission";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error";
 import { VERSION } from "./version";
+import { reportCommand, REPORT_USAGE } from "./commands/report";
 
 /** Every command: its one-line summary, usage text and entry point (args after the command name). */
 const COMMANDS: Record<string, { summary: string; usage: string; run: (args: string[]) => Promise<number> }> = {
   check: { summary: "judge every cluster's uploads in a Thanos bucket", usage: CHECK_USAGE, run: check },
+  report: { summary: "write the status board: one HTML file with a timeline per cluster", usage: REPORT_USAGE, run: reportCommand },
   cost: { summary: "estimate the monthly AWS cost for N clusters", usage: COST_USAGE, run: cost },
   simulate: { summary: "replay a simulated fleet and score the alerts", usage: SIMULATE_USAGE, run: simulateCommand },
   backtest: { summary: "when would these thresholds have paged, from the bucket's own history", usage: BACKTEST_USAGE, run: backtestCommand },

@@ -1,9 +1,10 @@
 import { formatDuration } from "../domain/duration";
-import { formatLabels, streamKey, type Labels } from "../domain/labels";
+import { reportFindings, joinParts, type FindingKind } from "../health/findings";
 import type { Report } from "../health/report";
 import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
+const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", new: "dim" };
 
 /** The report for people: clusters worst first, then every finding with its next step. */
 export function renderReport(report: Report, opts: { colour: boolean; clusterLabel: string; location: string }): string {
@@ -55,62 +56,9 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   }
   if (!report.complete) out.push(paint("yellow", "This run stopped before the end of the listing: newer blocks were not read yet."));
 
-  const findings: string[] = [];
-  const label = opts.clusterLabel;
-  const down = report.clusters.filter((c) => c.status === "stalled" || c.status === "missing");
-  for (const c of down) {
-    const name = printable(c.cluster, 60);
-    if (c.status === "missing") {
-      findings.push(
-        `${paint("red", "missing")} ${name}: expected, but no block within the lookback window.\n` +
-          `  Next: check the sidecar is shipping (kubectl logs <prometheus-server pod> --container thanos-sidecar | grep uploaded) and that ` +
-          `prometheus.server.global.external_labels.${label} is "${name}".`,
-      );
-    } else {
-      findings.push(
-        `${paint("red", "stalled")} ${name}: newest data ends ${ago(c.newestMaxTime)} (block ${c.newestBlock}), last sidecar upload ${ago(c.lastUploadAt)}.\n` +
-          `  Next: kubectl logs <prometheus-server pod> --container thanos-sidecar | grep uploaded; look for upload errors (IAM role, KMS key) and test bucket access from the cluster with the sidecar's service account (aws s3 ls).`,
-      );
-    }
-  }
-  for (const o of report.overlaps) {
-    const id = printable(o.cluster, 60);
-    findings.push(
-      `${paint("red", "overlap")} ${printable(formatLabels(o.labels))}: ${o.blocks.length} blocks cover the same time (${o.blocks.slice(0, 4).join(", ")}${o.blocks.length > 4 ? ", …" : ""}).\n` +
-        `  Next: two Prometheus servers share ${label}=${id}: give each cluster a unique prometheus.server.global.external_labels.${label}. The compactor halts on overlapping blocks.`,
-    );
-  }
-  for (const p of report.partialBlocks) {
-    findings.push(
-      `${paint("yellow", "partial")} block ${p.block}: no meta.json, no activity for ${formatDuration(p.ageSeconds * 1000)}: an aborted upload.\n` +
-        `  Next: look for upload errors in the thanos-sidecar logs (a denied IAM or KMS call stops an upload half way); the compactor deletes partial blocks after 48h.`,
-    );
-  }
-  for (const c of report.corruptBlocks) {
-    findings.push(
-      `${paint("yellow", "corrupt")} block ${c.block}: ${printable(c.reason, 200)}.\n` +
-        `  Next: inspect ${c.block}/meta.json; thanos tools bucket verify reports the same block; delete or repair it so queriers and the compactor do not skip it.`,
-    );
-  }
-  const unlabeled = new Map<string, { labels: Labels; blocks: string[] }>();
-  for (const u of report.unlabeledBlocks) {
-    const key = streamKey(u.labels);
-    const entry = unlabeled.get(key) ?? { labels: u.labels, blocks: [] };
-    entry.blocks.push(u.block);
-    unlabeled.set(key, entry);
-  }
-  for (const { labels, blocks } of unlabeled.values()) {
-    findings.push(
-      `${paint("yellow", "unlabeled")} ${blocks.length} block${blocks.length === 1 ? "" : "s"} with labels ${printable(formatLabels(labels))} have no ${label} (e.g. ${blocks[0]}).\n` +
-        `  Next: set prometheus.server.global.external_labels.${label} on that Prometheus so its data is attributed to a cluster.`,
-    );
-  }
-  if (report.newClusters.length > 0) {
-    findings.push(
-      `${paint("dim", "new")} first seen: ${report.newClusters.map((n) => printable(n, 60)).join(", ")}.\n` +
-        `  Next: check the name is intended (a typo makes a new cluster); list it in --expected-clusters to be told when it goes missing.`,
-    );
-  }
+  const findings = reportFindings(report, opts.clusterLabel).map(
+    (f) => `${paint(KIND_COLOUR[f.kind], f.kind)} ${joinParts(f.summary, printable)}\n  Next: ${joinParts(f.next, printable)}`,
+  );
   out.push("");
   if (findings.length === 0) out.push("No findings.");
   else out.push(`Findings (${findings.length}):`, ...findings.map((f) => `- ${f}`));

@@ -8,8 +8,16 @@ export interface CostInputs {
   streamsPerCluster: number;
   /** Minutes between scheduled runs (serverless.yml `schedule`, default rate(2 hours)). */
   scheduleMinutes: number;
-  /** Five CloudWatch metrics per cluster (lib/metrics/metric-data.ts); off leaves the run metrics. */
+  /** Five CloudWatch metrics per cluster (lib/metrics/metric-data.ts); off (the default) leaves the fleet metrics. */
   perClusterMetrics: boolean;
+  /**
+   * Views of the dashboard's board widget a month: each view (and each auto-refresh) invokes the
+   * widget Lambda once. Default 15,000: a wall screen refreshing every 5 minutes around the clock
+   * (8,760) and ten people opening it 30 times a working day (6,300).
+   */
+  boardViewsPerMonth: number;
+  /** The widget function's memory (serverless.yml boardWidget.memorySize). */
+  boardMemoryMb: number;
   /** Lambda memory (serverless.yml `memorySize`). */
   memoryMb: number;
   architecture: "arm64" | "x86_64";
@@ -39,7 +47,9 @@ export const DEFAULT_COST_INPUTS: CostInputs = {
   clusters: 100,
   streamsPerCluster: 1.1,
   scheduleMinutes: 120,
-  perClusterMetrics: true,
+  perClusterMetrics: false,
+  boardViewsPerMonth: 15_000,
+  boardMemoryMb: 1024,
   memoryMb: 256,
   architecture: "arm64",
   prefixesPerStreamHour: 0.625,
@@ -52,8 +62,8 @@ export const DEFAULT_COST_INPUTS: CostInputs = {
   freeTier: false,
 };
 
-/** Metrics without a dimension, every run (metric-data.ts): 4 status counts, 4 findings, RunSucceeded, RunDurationMs. */
-export const RUN_METRICS = 10;
+/** Metrics without a dimension, every run (metric-data.ts): 4 status counts, WorstDataLagSeconds, RunSucceeded. */
+export const RUN_METRICS = 6;
 /** Per cluster: DataLagSeconds, UploadAgeSeconds, BlocksUploaded, BytesUploaded, Stalled. */
 export const METRICS_PER_CLUSTER = 5;
 
@@ -74,7 +84,21 @@ export const DURATION_MODEL = {
   /** State GET + PUT, SNS and CloudWatch calls. */
   ioFixedMs: 150,
   mbPerVcpu: 1769,
+  /**
+   * The board widget, per view: parse the state, judge it, draw it (measured by bench/board.ts:
+   * ~0.6 s at 1,000 clusters on one core of the bench machine, noisy), plus the state GET.
+   */
+  boardCpuFixedMs: 150,
+  boardCpuPerClusterMs: 0.5,
+  boardIoMs: 60,
 };
+
+/** One view of the board widget: its duration (ms) and GB-seconds. */
+export function boardView(inputs: CostInputs): { durationMs: number; gbSeconds: number } {
+  const m = DURATION_MODEL;
+  const durationMs = Math.round((m.boardCpuFixedMs + m.boardCpuPerClusterMs * inputs.clusters) * Math.max(1, m.mbPerVcpu / inputs.boardMemoryMb) + m.boardIoMs);
+  return { durationMs, gbSeconds: (inputs.boardMemoryMb / 1024) * (durationMs / 1000) };
+}
 
 export interface PerRun {
   newPrefixes: number;
@@ -171,8 +195,10 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
   if (!(Number.isFinite(inputs.clusters) && inputs.clusters >= 0)) throw new Error("clusters must be a number of at least 0");
   if (!(inputs.scheduleMinutes >= 1)) throw new Error("schedule must be at least one minute");
   if (!(inputs.memoryMb >= 128 && inputs.memoryMb <= 10_240)) throw new Error("memory must be between 128 and 10240 MB");
+  if (!(inputs.boardViewsPerMonth >= 0)) throw new Error("board views must be a number of at least 0");
   const runs = (HOURS_PER_MONTH * 60) / inputs.scheduleMinutes;
   const r = perRun(inputs);
+  const board = boardView(inputs);
   const free = inputs.freeTier;
   const L = PRICES.lambda;
   const C = PRICES.cloudwatch;
@@ -249,6 +275,17 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
         usd(inputs.alertsPerMonth * inputs.emailSubscribers - (free ? PRICES.sns.freeEmails : 0)) * PRICES.sns.perEmail,
     },
     { key: "schedule", label: "EventBridge schedule", quantity: "a Scheduler schedule", monthlyUsd: PRICES.eventBridgeSchedule },
+    {
+      // AWS bills a custom widget as the Lambda it invokes (requests and duration) and the S3 GET it
+      // makes; the widget itself and its dashboard add nothing beyond the dashboard's own price.
+      key: "board",
+      label: `Board widget (Lambda ${inputs.boardMemoryMb} MB + state GET)`,
+      quantity: `${fmt(inputs.boardViewsPerMonth)} views × ${fmt(board.durationMs / 1000, 2)} s = ${fmt(inputs.boardViewsPerMonth * board.gbSeconds, 0)} GB-s`,
+      monthlyUsd:
+        inputs.boardViewsPerMonth * board.gbSeconds * gbPrice +
+        inputs.boardViewsPerMonth * L.perRequest +
+        inputs.boardViewsPerMonth * PRICES.s3.getPerRequest,
+    },
   ];
   const totalUsd = items.reduce((s, i) => s + i.monthlyUsd, 0);
   const dominant = items.reduce((a, b) => (b.monthlyUsd > a.monthlyUsd ? b : a)).key;

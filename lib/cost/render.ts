@@ -22,7 +22,7 @@ export function renderCost(e: CostEstimate, saving: { withoutPerClusterMetrics: 
     i.perClusterMetrics
       ? `Per-cluster metrics off (--per-cluster-metrics false): ${money(saving.withoutPerClusterMetrics)} a month, saving ${money(saving.saving)} ` +
         `(the dashboard's per-cluster widgets and the optional per-cluster alarm then have no data; alerts are unchanged).`
-      : `Per-cluster metrics on would cost ${money(saving.withPerClusterMetrics)} a month (${money(saving.saving)} more).`,
+      : `Per-cluster metrics on (--per-cluster-metrics true) would cost ${money(saving.withPerClusterMetrics)} a month (${money(saving.saving)} more), for per-cluster graphs and the optional per-cluster alarm; the board shows every cluster without them.`,
     `Per run: ${e.perRun.listRequests} LIST + ${e.perRun.getRequests.toLocaleString("en-US")} GET on the Thanos bucket ` +
       `(${e.perRun.newPrefixes.toLocaleString("en-US")} new blocks), ~${(e.perRun.durationMs / 1000).toFixed(2)} s of Lambda.`,
     ...(i.perClusterMetrics && e.runsPerMonth < 730
@@ -42,23 +42,24 @@ function formatMinutes(m: number): string {
   return `${m} minutes`;
 }
 
-/** A README table: one row per fleet size, with and without per-cluster metrics. */
+/** A README table: one row per fleet size, the default deployment (per-cluster metrics off) and with them on. */
 export function costTableMarkdown(sizes: readonly number[], base: Partial<CostInputs>): string {
   const rows = sizes.map((clusters) => {
-    const on = estimateWithSaving({ ...base, clusters, perClusterMetrics: true });
-    const e = on.estimate;
+    const r = estimateWithSaving({ ...base, clusters });
+    const e = r.estimate;
     const item = (k: string) => e.items.find((x) => x.key === k)!.monthlyUsd;
     const s3 = item("s3List") + item("s3Get") + item("s3State");
     const dominant = [...e.items].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0]!;
     return (
       `| ${clusters.toLocaleString("en-US")} | ${money(item("lambda"))} | ${money(s3)} | ${money(item("metrics"))} | ` +
-      `${money(item("metricApi"))} | ${money(item("dashboard") + item("alarms"))} | ${money(item("sns") + item("logs"))} | ` +
-      `**${money(e.totalUsd)}** | ${money(on.withoutPerClusterMetrics)} | ${dominant.label} |`
+      `${money(item("metricApi"))} | ${money(item("dashboard") + item("alarms"))} | ${money(item("board"))} | ${money(item("sns") + item("logs"))} | ` +
+      `**${money(e.totalUsd)}** | ${money(e.inputs.perClusterMetrics ? r.withoutPerClusterMetrics : r.withPerClusterMetrics)} | ${dominant.label} |`
     );
   });
+  const on = base.perClusterMetrics === true;
   return [
-    "| clusters | Lambda | S3 requests + state | custom metrics | PutMetricData | dashboard + alarms | SNS + logs | **total / month** | per-cluster metrics off | dominant |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    `| clusters | Lambda | S3 requests + state | custom metrics | PutMetricData | dashboard + alarms | board widget | SNS + logs | **total / month** | per-cluster metrics ${on ? "off" : "on"} | dominant |`,
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...rows,
   ].join("\n");
 }

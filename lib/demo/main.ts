@@ -35,6 +35,12 @@ const args = ["check", "--objstore.config-file", configFile, "--state", stateFil
 const sh = (words: string[]) => words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(" ");
 process.stdout.write(`Demo bucket: ${join(dir, "bucket")}\n$ npm run --silent blockwatch -- ${sh(args)}\n\n`);
 const code = await main(args);
+// The same bucket as a board: without --state the run reads every block, so each one is drawn.
+const reportFile = join(dir, "report.html");
+const reportArgs = ["report", "--objstore.config-file", configFile, "--now", new Date(now).toISOString(), "--expected-clusters", demo.expectedClusters.join(","), "--html", reportFile];
+process.stdout.write(`\n$ npm run blockwatch -- ${reportArgs.join(" ")}\n`);
+await main(reportArgs);
+process.stdout.write(`Open the board: file://${reportFile}\n`);
 process.stdout.write(
   `\n(check exited ${code}: 2 means a cluster is stalled or missing. The demo itself succeeds; the findings are the point.)\n` +
     `Try: npm run --silent blockwatch -- ${sh(["check", "--objstore.config-file", configFile, "--output", "json"])}\n` +

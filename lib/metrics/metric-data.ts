@@ -64,13 +64,11 @@ export function metricData(report: Report, options: MetricDataOptions = {}): Met
   add("ClustersLate", "Count", count("late"));
   add("ClustersStalled", "Count", count("stalled"));
   add("ClustersMissing", "Count", count("missing"));
-  add("PartialBlocks", "Count", report.partialBlocks.length);
-  add("CorruptBlocks", "Count", report.corruptBlocks.length);
-  add("UnlabeledBlocks", "Count", report.unlabeledBlocks.length);
-  // Distinct blocks: a block has one label set, so groups do not share blocks, but do not rely on it.
-  add("OverlappingBlocks", "Count", new Set(report.overlaps.flatMap((o) => o.blocks)).size);
+  // A handful of fleet metrics ($0.30 a month each): the board and the alerts carry the findings,
+  // and the Lambda's own Duration metric (free) the run time.
+  const lags = report.clusters.map((c) => c.dataLagSeconds).filter((l): l is number => l !== null && Number.isFinite(l));
+  if (lags.length > 0) add("WorstDataLagSeconds", "Seconds", Math.max(...lags));
   if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
-  add("RunDurationMs", "Milliseconds", report.stats.durationMs);
 
   if (options.perClusterMetrics ?? true) {
     for (const c of report.clusters) {

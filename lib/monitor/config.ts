@@ -43,7 +43,7 @@ const Env = z.object({
   FLEET_CONFIG_KEY: nonEmpty.optional(),
   ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
   METRIC_NAMESPACE: nonEmpty.default("Blockwatch"),
-  PER_CLUSTER_METRICS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  PER_CLUSTER_METRICS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   CLUSTER_LABEL: nonEmpty.default("cluster_id"),
   EXPECTED_CLUSTERS: list,
   LATE_AFTER: duration("LATE_AFTER", "3h30m"),

@@ -12,7 +12,8 @@ dashboard, alarms, logs, SNS) from its request model and AWS list prices (lib/co
 Options:
   --clusters N[,N...]             clusters watched; several (10,100,1000) print one table row each
   --schedule RATE                 rate(2 hours) (default), rate(30 minutes), or a duration: 1h
-  --per-cluster-metrics BOOL      true (default) or false: 5 CloudWatch metrics per cluster
+  --per-cluster-metrics BOOL      false (default) or true: 5 CloudWatch metrics per cluster
+  --board-views N                 views (and auto-refreshes) of the dashboard's board a month (default ${DEFAULT_COST_INPUTS.boardViewsPerMonth})
   --memory MB                     Lambda memory (default ${DEFAULT_COST_INPUTS.memoryMb})
   --streams-per-cluster X         label sets per cluster, 2 for HA pairs (default ${DEFAULT_COST_INPUTS.streamsPerCluster})
   --alerts-per-month N            notifications published a month (default ${DEFAULT_COST_INPUTS.alertsPerMonth})
@@ -29,6 +30,7 @@ export async function cost(args: string[]): Promise<number> {
       memory: { type: "string" },
       "streams-per-cluster": { type: "string" },
       "alerts-per-month": { type: "string" },
+      "board-views": { type: "string" },
       "free-tier": { type: "boolean" },
       output: { type: "string" },
     },
@@ -68,6 +70,8 @@ export async function cost(args: string[]): Promise<number> {
   if (streams !== undefined) inputs.streamsPerCluster = streams;
   const alerts = number("alerts-per-month", values["alerts-per-month"], 0);
   if (alerts !== undefined) inputs.alertsPerMonth = alerts;
+  const views = number("board-views", values["board-views"], 0);
+  if (views !== undefined) inputs.boardViewsPerMonth = views;
   if (values["free-tier"]) inputs.freeTier = true;
 
   if (output === "json") {

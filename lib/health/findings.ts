@@ -1,0 +1,121 @@
+import { formatDuration } from "../domain/duration";
+import { formatLabels, streamKey, type Labels } from "../domain/labels";
+import type { Report } from "./report";
+
+/** Our own words, or a value from someone else's config or bucket (escaped by the channel). */
+export type Part = string | { value: string; max?: number };
+
+export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "new";
+
+/** One finding of a report with its next step, in the words the table prints (and the board shows). */
+export interface Finding {
+  kind: FindingKind;
+  severity: "critical" | "warning" | "info";
+  /** The cluster it is about, when it is about one. */
+  cluster: string | null;
+  summary: Part[];
+  next: Part[];
+}
+
+/** The findings of a report, worst first: clusters down, overlaps, then the block findings. */
+export function reportFindings(report: Report, clusterLabel: string): Finding[] {
+  const now = Date.parse(report.now);
+  const ago = (iso: string | null) => (iso ? `${formatDuration(now - Date.parse(iso))} ago` : "-");
+  const v = (value: string, max = 60): Part => ({ value, max });
+  const label = clusterLabel;
+  const out: Finding[] = [];
+  for (const c of report.clusters) {
+    if (c.status === "missing") {
+      out.push({
+        kind: "missing",
+        severity: "critical",
+        cluster: c.cluster,
+        summary: [v(c.cluster), ": expected, but no block within the lookback window."],
+        next: [
+          `check the sidecar is shipping (kubectl logs <prometheus-server pod> --container thanos-sidecar | grep uploaded) and that prometheus.server.global.external_labels.`,
+          v(label),
+          ` is "`,
+          v(c.cluster),
+          `".`,
+        ],
+      });
+    } else if (c.status === "stalled") {
+      out.push({
+        kind: "stalled",
+        severity: "critical",
+        cluster: c.cluster,
+        summary: [v(c.cluster), `: newest data ends ${ago(c.newestMaxTime)} (block ${c.newestBlock}), last sidecar upload ${ago(c.lastUploadAt)}.`],
+        next: [
+          "kubectl logs <prometheus-server pod> --container thanos-sidecar | grep uploaded; look for upload errors (IAM role, KMS key) and test bucket access from the cluster with the sidecar's service account (aws s3 ls).",
+        ],
+      });
+    }
+  }
+  for (const o of report.overlaps) {
+    out.push({
+      kind: "overlap",
+      severity: "critical",
+      cluster: o.cluster,
+      summary: [v(formatLabels(o.labels), 120), `: ${o.blocks.length} blocks cover the same time (${o.blocks.slice(0, 4).join(", ")}${o.blocks.length > 4 ? ", …" : ""}).`],
+      next: [
+        "two Prometheus servers share ",
+        v(label),
+        "=",
+        v(o.cluster),
+        ": give each cluster a unique prometheus.server.global.external_labels.",
+        v(label),
+        ". The compactor halts on overlapping blocks.",
+      ],
+    });
+  }
+  for (const p of report.partialBlocks) {
+    out.push({
+      kind: "partial",
+      severity: "warning",
+      cluster: null,
+      summary: [`block ${p.block}: no meta.json, no activity for ${formatDuration(p.ageSeconds * 1000)}: an aborted upload.`],
+      next: ["look for upload errors in the thanos-sidecar logs (a denied IAM or KMS call stops an upload half way); the compactor deletes partial blocks after 48h."],
+    });
+  }
+  for (const c of report.corruptBlocks) {
+    out.push({
+      kind: "corrupt",
+      severity: "warning",
+      cluster: null,
+      summary: [`block ${c.block}: `, v(c.reason, 200), "."],
+      next: [`inspect ${c.block}/meta.json; thanos tools bucket verify reports the same block; delete or repair it so queriers and the compactor do not skip it.`],
+    });
+  }
+  const unlabeled = new Map<string, { labels: Labels; blocks: string[] }>();
+  for (const u of report.unlabeledBlocks) {
+    const key = streamKey(u.labels);
+    const entry = unlabeled.get(key) ?? { labels: u.labels, blocks: [] };
+    entry.blocks.push(u.block);
+    unlabeled.set(key, entry);
+  }
+  for (const { labels, blocks } of unlabeled.values()) {
+    out.push({
+      kind: "unlabeled",
+      severity: "warning",
+      cluster: null,
+      summary: [`${blocks.length} block${blocks.length === 1 ? "" : "s"} with labels `, v(formatLabels(labels), 120), " have no ", v(label), ` (e.g. ${blocks[0]}).`],
+      next: ["set prometheus.server.global.external_labels.", v(label), " on that Prometheus so its data is attributed to a cluster."],
+    });
+  }
+  if (report.newClusters.length > 0) {
+    const names: Part[] = report.newClusters.flatMap((n, i) => (i === 0 ? [v(n)] : [", ", v(n)]));
+    out.push({
+      kind: "new",
+      severity: "info",
+      cluster: null,
+      summary: ["first seen: ", ...names, "."],
+      next: ["check the name is intended (a typo makes a new cluster); list it in --expected-clusters to be told when it goes missing."],
+    });
+  }
+  return out;
+}
+
+/** Joins parts: our words through `ours`, values through `value` (each channel's escaping). */
+export function joinParts(parts: readonly Part[], value: (v: string, max: number) => string, ours: (s: string) => string = (s) => s): string {
+  return parts.map((p) => (typeof p === "string" ? ours(p) : value(p.value, p.max ?? 60))).join("");
+}
