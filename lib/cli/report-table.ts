@@ -5,6 +5,13 @@ import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
 
+/** `thanos`, `federated-etl`, or for a cluster in both the deciding one and the other's status. */
+function sourceCell(c: Report["clusters"][number]): string {
+  const own = c.source ?? "thanos";
+  const other = c.sources?.[1];
+  return other ? `${own} (+${other.source} ${other.status})` : own;
+}
+
 /** The report for people: clusters worst first, then every finding with its next step. */
 export function renderReport(report: Report, opts: { colour: boolean; clusterLabel: string; location: string }): string {
   const paint = painter(opts.colour);
@@ -15,9 +22,11 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   out.push("");
 
   if (report.clusters.length === 0) {
-    out.push("No cluster has uploaded a block within the lookback window.");
+    out.push("No cluster has uploaded a block or a Federated ETL file within the lookback window.");
     if (report.unlabeledBlocks.length === 0) {
-      out.push(`If the bucket is not empty: check the objstore config's bucket and prefix (blocks are the ULID-named folders at its top level).`);
+      out.push(
+        `If the bucket is not empty: check the objstore config's bucket and prefix (Thanos blocks are the ULID-named folders at its top level, Kubecost 2.x Federated ETL is under federated/<cluster_id>/).`,
+      );
     } else {
       // Every block lacks the cluster label: more likely the label is named otherwise than every Prometheus is unlabeled.
       const names = [...new Set(report.unlabeledBlocks.flatMap((u) => Object.keys(u.labels)))].sort();
@@ -26,7 +35,7 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
       );
     }
   } else {
-    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK"]];
+    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK", "SOURCE"]];
     for (const c of report.clusters) {
       rows.push([
         printable(c.cluster, 60),
@@ -34,7 +43,8 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
         c.dataLagSeconds === null ? "-" : formatDuration(c.dataLagSeconds * 1000),
         ago(c.lastUploadAt),
         String(c.streams.length),
-        c.newestBlock ?? "-",
+        c.newestBlock === null ? "-" : printable(c.newestBlock, 60),
+        sourceCell(c),
       ]);
     }
     out.push(table(rows, (r, col, cell) => (r === 0 ? paint("dim", cell) : col === 1 ? paint(STATUS_COLOUR[cell.trim()] ?? "bold", cell) : cell)));
@@ -49,7 +59,12 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   const down = report.clusters.filter((c) => c.status === "stalled" || c.status === "missing");
   for (const c of down) {
     const name = printable(c.cluster, 60);
-    if (c.status === "missing") {
+    if (c.source === "federated-etl" && c.status !== "missing") {
+      findings.push(
+        `${paint("red", "stalled")} ${name}: ${c.reason ? printable(c.reason, 200) : `newest Federated ETL data ends ${ago(c.newestMaxTime)} (${printable(c.newestBlock ?? "-", 80)})`}, last upload ${ago(c.lastUploadAt)}.\n` +
+          `  Next: kubectl logs deploy/kubecost-cost-analyzer | grep -i federated on that cluster; check federatedETL.federatedCluster is true, kubecostModel.federatedStorageConfigSecret names the federated-store secret, and the role may write federated/${name}/ in the bucket.`,
+      );
+    } else if (c.status === "missing") {
       findings.push(
         `${paint("red", "missing")} ${name}: expected, but no block within the lookback window.\n` +
           `  Next: check the sidecar is shipping (kubectl logs <prometheus-server pod> --container thanos-sidecar | grep uploaded) and that ` +
@@ -94,6 +109,18 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
         `  Next: set prometheus.server.global.external_labels.${label} on that Prometheus so its data is attributed to a cluster.`,
     );
   }
+  for (const g of report.dataGaps ?? []) {
+    findings.push(
+      `${paint("yellow", "data gap")} ${printable(g.cluster, 60)}: no ${printable(g.kind, 20)} hourly ETL file from ${g.from} to ${g.to} (${formatDuration(g.seconds * 1000)}).\n` +
+        `  Next: those hours are missing from the federated view; the cluster was down or could not upload then. Kubecost can rebuild them from Prometheus while it still holds the data (ETL repair).`,
+    );
+  }
+  for (const f of report.corruptFiles ?? []) {
+    findings.push(
+      `${paint("yellow", "corrupt")} file ${printable(f.file, 200)}: ${printable(f.reason, 200)}.\n` +
+        `  Next: an hourly ETL file is named <start>-<end> in Unix seconds; move anything else out of the 1h folder.`,
+    );
+  }
   if (report.newClusters.length > 0) {
     findings.push(
       `${paint("dim", "new")} first seen: ${report.newClusters.map((n) => printable(n, 60)).join(", ")}.\n` +
@@ -105,6 +132,7 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   else out.push(`Findings (${findings.length}):`, ...findings.map((f) => `- ${f}`));
   const s = report.stats;
   out.push("");
-  out.push(paint("dim", `${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms.`));
+  const etl = s.hourlyFilesListed === undefined ? "" : `, ${s.hourlyFilesListed} Federated ETL files listed`;
+  out.push(paint("dim", `${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read${etl}, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms.`));
   return out.join("\n");
 }

@@ -7,16 +7,21 @@ import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
 import { renderReport } from "../report-table";
 import { commandArgs, nowFlag, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
+import { parseSourceMode, type SourceMode } from "../../federated/policy";
 
 export const CHECK_USAGE = `Usage: blockwatch check --objstore.config-file FILE [options]
 
-Judges every cluster's block uploads in a Thanos bucket.
+Judges every cluster's uploads in a Kubecost bucket: Thanos blocks and Kubecost 2.x Federated ETL
+(federated/<cluster_id>/etl/bingen/...), each cluster by the source it uploads to.
 
 Options:
   --objstore.config-file FILE   Thanos objstore YAML (type S3 or FILESYSTEM)
   --objstore.config YAML        the same, inline
   --now ISO                     judge as of this moment (default: now)
   --state FILE                  keep state between runs (default: none, a full look over the lookback)
+  --source thanos|federated-etl|auto
+                                which layout to read (default auto: both, Federated ETL only when the
+                                bucket has a federated/ folder)
 ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
   --output table|json           (default table)
@@ -31,6 +36,7 @@ export async function check(args: string[]): Promise<number> {
       "objstore.config": { type: "string" },
       now: { type: "string" },
       state: { type: "string" },
+      source: { type: "string" },
       ...POLICY_OPTIONS,
       concurrency: { type: "string" },
       output: { type: "string" },
@@ -43,6 +49,12 @@ export async function check(args: string[]): Promise<number> {
   const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1`);
   const policy = buildPolicy(values);
+  let source: SourceMode = "auto";
+  try {
+    if (values.source !== undefined) source = parseSourceMode(values.source, "--source");
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   if (values.state) {
     const problem = await stateFileProblem(values.state);
@@ -56,7 +68,7 @@ export async function check(args: string[]): Promise<number> {
       `blockwatch: state ${values.state} is damaged (${loaded.setAside.reason}); kept as ${loaded.setAside.path}, rebuilding from the lookback window\n`,
     );
   }
-  const { state, report } = await checkBucket(bucket, loaded.state ?? emptyState(), now, policy, { concurrency });
+  const { state, report } = await checkBucket(bucket, loaded.state ?? emptyState(), now, policy, { concurrency, source });
   if (values.state) await saveStateFile(values.state, state);
 
   if (output === "json") process.stdout.write(JSON.stringify(report, null, 2) + "\n");
