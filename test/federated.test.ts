@@ -8,6 +8,7 @@ import type { EtlState } from "../lib/federated/state";
 import { mergeVerdicts } from "../lib/engine/merge";
 import type { ClusterVerdict } from "../lib/health/report";
 import { parseState, serializeState, emptyState } from "../lib/state/state";
+import { configFromEnv } from "../lib/monitor/config";
 
 const H = 3600;
 const NOW = Date.parse("2026-12-02T12:00:00Z");
@@ -194,5 +195,19 @@ describe("the etl key of the saved state", () => {
     expect(parseState(serializeState({ ...emptyState(), etl })).etl).toEqual(etl);
     const bad = { ...emptyState(), etl: { clusters: { c: { ...etl.clusters.c, allocations: ["1-2", "1", 2, 3] } } } };
     expect(() => parseState(JSON.stringify(bad))).toThrow(/etl\.clusters\.c\.allocations/);
+  });
+});
+
+describe("the deployment's Federated ETL settings", () => {
+  const env = { THANOS_BUCKET: "b", STATE_BUCKET: "s", ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t" };
+  it("default to auto and the ETL thresholds, and take overrides", () => {
+    expect(configFromEnv(env)).toMatchObject({ source: "auto", policy: { etl: DEFAULT_ETL_POLICY } });
+    const c = configFromEnv({ ...env, SOURCE: "federated-etl", ETL_LATE_AFTER: "1h", ETL_STALL_AFTER: "2h", ETL_CLUSTER_OVERRIDES: "big:stall-after=12h" });
+    expect(c.source).toBe("federated-etl");
+    expect(c.policy.etl).toEqual({ defaults: { lateAfterMs: 3_600_000, stallAfterMs: 7_200_000 }, clusters: { big: { stallAfterMs: 43_200_000 } } });
+  });
+  it("refuse a source or thresholds that cannot work, naming the variable", () => {
+    expect(() => configFromEnv({ ...env, SOURCE: "etl" })).toThrow(/SOURCE/);
+    expect(() => configFromEnv({ ...env, ETL_LATE_AFTER: "9h" })).toThrow(/Federated ETL late-after 9h is above stall-after 6h/);
   });
 });

@@ -12,6 +12,7 @@ import type { Policy } from "../policy/policy";
 import { StateCorruptError, emptyState, parseState, serializeState, type Outbox, type State } from "../state/state";
 import type { StateStore } from "../state/store";
 import type { Logger } from "./log";
+import type { SourceMode } from "../federated/policy";
 
 export interface MonitorDeps {
   bucket: BucketReader;
@@ -28,6 +29,8 @@ export interface MonitorOptions {
   metricNamespace: string;
   perClusterMetrics: boolean;
   concurrency: number;
+  /** Which bucket layouts to read (default auto). */
+  source?: SourceMode;
   /** No new listing page is started after this wall-clock time (ms). */
   deadline?: number;
   /** A claimed notification younger than this belongs to a run still in flight. */
@@ -65,7 +68,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     judgement = null;
     failure = null;
     try {
-      judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+      judgement = await checkBucket(deps.bucket, prev, now, opts.policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
     } catch (err) {
       // The bucket could not be read: nothing is judged, the engine state stays as it was.
       if (!(err instanceof BucketError)) throw err;
