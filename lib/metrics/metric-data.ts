@@ -69,6 +69,12 @@ export function metricData(report: Report, options: MetricDataOptions = {}): Met
   add("UnlabeledBlocks", "Count", report.unlabeledBlocks.length);
   // Distinct blocks: a block has one label set, so groups do not share blocks, but do not rely on it.
   add("OverlappingBlocks", "Count", new Set(report.overlaps.flatMap((o) => o.blocks)).size);
+  if (report.sources?.includes("federated-etl")) {
+    // Only where the bucket holds Federated ETL: a Thanos-only deployment keeps its metric set (and bill).
+    add("FederatedEtlClusters", "Count", report.clusters.filter((c) => c.source === "federated-etl").length);
+    add("EtlDataGaps", "Count", report.dataGaps?.length ?? 0);
+    add("CorruptEtlFiles", "Count", report.corruptFiles?.length ?? 0);
+  }
   if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
   add("RunDurationMs", "Milliseconds", report.stats.durationMs);
 
