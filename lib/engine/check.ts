@@ -45,7 +45,9 @@ export async function checkBucket(bucket: BucketReader, prev: State, now: number
   // (their folder may have gone), or the Thanos listing stopped before it could tell.
   const remembered = prev.etl != null && Object.keys(prev.etl.clusters).length > 0;
   const readEtl = mode === "federated-etl" || (mode === "auto" && bucket.listKeys !== undefined && (sawFederated || remembered || !thanos!.report.complete));
-  if (readEtl || (mode === "auto" && bucket.listKeys !== undefined)) {
+  // Past the time budget the Thanos half stopped early; the ETL half is not started (its state kept).
+  const late = opts.deadline !== undefined && (opts.clock ?? Date.now)() > opts.deadline;
+  if (!late && (readEtl || (mode === "auto" && bucket.listKeys !== undefined))) {
     // Nothing to read is judged too (for free): the next cluster to appear is then a new one.
     const observed = readEtl
       ? await scanEtl(bucket, prev.etl ?? null, now, { ...opts, lookbackMs: policy.lookbackMs })
@@ -68,6 +70,7 @@ export async function checkBucket(bucket: BucketReader, prev: State, now: number
     ...(hourlyFilesListed === undefined ? {} : { hourlyFilesListed }),
   };
   const judgement = mergeSources(prev, thanos, etl, now, stats);
+  if (late && mode !== "thanos" && etl === null) judgement.report.complete = false;
   judgement.report.stats.durationMs = Math.round(performance.now() - started);
   return judgement;
 }
