@@ -70,7 +70,7 @@ export async function checkBucket(bucket: BucketReader, prev: State, now: number
     ...(hourlyFilesListed === undefined ? {} : { hourlyFilesListed }),
   };
   const judgement = mergeSources(prev, thanos, etl, now, stats);
-  if (late && mode !== "thanos" && etl === null) judgement.report.complete = false;
+  if (late && readEtl) judgement.report.complete = false;
   judgement.report.stats.durationMs = Math.round(performance.now() - started);
   return judgement;
 }
