@@ -93,6 +93,7 @@ const all: AllResults = {
   full: load("full"),
   memory: load("memory"),
   bundle: load("bundle"),
+  etl: existsSync(join(resultsDir, "etl.md")) ? readFileSync(join(resultsDir, "etl.md"), "utf8") : undefined,
 };
 const save = <K extends keyof AllResults>(key: K, value: NonNullable<AllResults[K]>) => {
   all[key] = value;

@@ -38,6 +38,8 @@ export interface AllResults {
   memory?: Saved<ScenarioResult>;
   custom?: Saved<ScenarioResult>;
   bundle?: Saved<BundleFigures>;
+  /** The Federated ETL section written by `npm run bench:etl -- --write` (bench/results/etl.md). */
+  etl?: string;
 }
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -294,5 +296,6 @@ export function documentMarkdown(all: AllResults): string {
   if (all.bundle) parts.push(bundleMarkdown(all.bundle));
   if (all.quick) parts.push(scenarioMarkdown("Quick size (`--quick`), with the aws-cli script", all.quick));
   if (all.custom) parts.push(scenarioMarkdown("Custom size", all.custom));
+  if (all.etl) parts.push(all.etl);
   return parts.join("\n");
 }

@@ -205,6 +205,15 @@ function buildConfig(raw) {
   }
   const clusterOverrides = str(raw, 'clusterOverrides');
   checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds, lookbackSeconds);
+  const source = str(raw, 'source');
+  if (!['thanos', 'federated-etl', 'auto'].includes(source)) fail(`param "source" must be thanos, federated-etl or auto: "${source}"`);
+  const etlLateAfterSeconds = seconds(raw, 'etlLateAfter');
+  const etlStallAfterSeconds = seconds(raw, 'etlStallAfter');
+  if (etlStallAfterSeconds < etlLateAfterSeconds) {
+    fail(`param "etlStallAfter" (${raw.etlStallAfter}) must be at least "etlLateAfter" (${raw.etlLateAfter}): raise etlStallAfter too`);
+  }
+  const etlClusterOverrides = str(raw, 'etlClusterOverrides');
+  checkClusterOverrides(etlClusterOverrides, etlLateAfterSeconds, etlStallAfterSeconds, lookbackSeconds);
 
   const emails = str(raw, 'alertEmail').split(',').map((s) => s.trim()).filter(Boolean);
   for (const e of emails) if (!EMAIL_RE.test(e)) fail(`param "alertEmail": "${e}" is not an email address`);
@@ -255,6 +264,10 @@ function buildConfig(raw) {
     remindEverySeconds,
     lookbackSeconds,
     clusterOverrides,
+    source,
+    etlLateAfter: str(raw, 'etlLateAfter'),
+    etlStallAfter: str(raw, 'etlStallAfter'),
+    etlClusterOverrides,
     alertEmails: emails.join(','),
     alertTopicArn,
     kmsKeyArn,

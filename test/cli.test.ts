@@ -187,6 +187,8 @@ describe("check --output json", () => {
       "prod-eu-west-1": "ok",
       "cluster-one": "ok",
       "qa-sandbox": "ok",
+      "kc2-prod-us-west-2": "ok",
+      "kc2-batch-eu-central-1": "stalled",
     });
     expect(report.clusters[0]).toEqual({
       cluster: "prod-ap-northeast-1",
@@ -199,14 +201,16 @@ describe("check --output json", () => {
       blocksUploaded: 0,
       bytesUploaded: 0,
       streams: [],
+      source: "thanos",
     });
     expect(report.clusters.find((c) => c.cluster === "prod-us-east-1")!.streams).toHaveLength(2);
     expect(report.partialBlocks).toEqual([{ block: expect.any(String), ageSeconds: 5 * 3600 }]);
     // A corrupt meta.json is a finding, not a crash.
     expect(report.corruptBlocks).toEqual([{ block: expect.any(String), reason: expect.stringMatching(/^meta\.json is not JSON/) }]);
     expect(report.unlabeledBlocks.map((u) => u.labels)).toContainEqual({ prometheus: "monitoring/k8s" });
-    // debug/, etl/ and <ULID>-backup/ are listed but never read as blocks.
-    expect(report.stats.prefixesListed).toBe(report.stats.metaRead + 3);
+    // debug/, etl/, federated/ (Kubecost 2.x, read by the Federated ETL half) and <ULID>-backup/
+    // are listed but never read as blocks.
+    expect(report.stats.prefixesListed).toBe(report.stats.metaRead + 4);
   });
 
   it("exits 0 when every cluster is ok", () => {

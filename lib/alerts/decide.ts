@@ -23,6 +23,8 @@ export const findingKey = {
   unlabeled: (labels: Labels) => `unlabeled:${streamKey(labels)}`,
   partial: (block: string) => `partial:${block}`,
   corrupt: (block: string) => `corrupt:${block}`,
+  dataGap: (g: { cluster: string; kind: string; from: string }) => `gap:${g.cluster}:${g.kind}:${g.from}`,
+  corruptFile: (file: string) => `corrupt-file:${file}`,
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -119,6 +121,11 @@ export function decideAlerts(
     groups.set(key, g);
   }
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
+
+  const gaps = (report.dataGaps ?? []).filter((g) => firstSight(findingKey.dataGap(g)));
+  if (gaps.length > 0) n.dataGaps = gaps;
+  const files = (report.corruptFiles ?? []).filter((f) => firstSight(findingKey.corruptFile(f.file)));
+  if (files.length > 0) n.corruptFiles = files;
 
   n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   n.corruptBlocks.sort((a, b) => byName(a.block, b.block));

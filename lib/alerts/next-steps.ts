@@ -49,7 +49,25 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
     ]);
   }
 
-  const down = [...new Set([...n.down, ...n.reminders].map((v) => v.cluster))];
+  const downVerdicts = [...n.down, ...n.reminders];
+  const etlDown = [...new Set(downVerdicts.filter((v) => v.source === "federated-etl").map((v) => v.cluster))];
+  const down = [...new Set(downVerdicts.filter((v) => v.source !== "federated-etl").map((v) => v.cluster))];
+  if (etlDown.length > 0) {
+    const onCluster: Part[] = etlDown.length === 1 ? [{ text: "On cluster " }, { value: etlDown[0]! }] : [{ text: "On each Federated ETL cluster above" }];
+    steps.push([
+      { text: "Is Kubecost uploading its ETL? " },
+      ...onCluster,
+      { text: ", look for federated uploads (and errors around them):" },
+      { cmd: `kubectl logs -n ${ns} deploy/kubecost-cost-analyzer | grep -i federated` },
+    ]);
+    steps.push([
+      { text: "Is it set up to? Its Helm values need " },
+      { code: "federatedETL.federatedCluster: true" },
+      { text: " and " },
+      { code: "kubecostModel.federatedStorageConfigSecret" },
+      { text: " naming the secret with federated-store.yaml; its role must be allowed to write under federated/ in the bucket." },
+    ]);
+  }
   if (down.length > 0) {
     const onCluster: Part[] = down.length === 1 ? [{ text: "On cluster " }, { value: down[0]! }] : [{ text: "On each cluster above" }];
     steps.push([

@@ -1,5 +1,5 @@
 import type { Labels } from "../domain/labels";
-import type { ClusterVerdict, Report } from "../health/report";
+import type { ClusterVerdict, CorruptFile, DataGap, Report } from "../health/report";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -37,6 +37,10 @@ export interface Notification {
   decommissioned?: { cluster: string; at: string; reason: string | null }[];
   /** The fleet config cannot be used: this run judged with the deployment's settings alone (warning). */
   fleetConfig?: { object: string; reason: string };
+  /** Federated ETL: holes in a cluster's hourly files, first seen this run (absent: none). */
+  dataGaps?: DataGap[];
+  /** Federated ETL: hourly files whose name does not parse, first seen this run (absent: none). */
+  corruptFiles?: CorruptFile[];
 }
 
 export type BucketNews =
@@ -50,14 +54,14 @@ export function emptyNotification(at: number): Notification {
 /** Down clusters page someone; bucket hygiene can wait for office hours; good news is info. */
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
-  if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.fleetConfig) return "warning";
+  if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length + etlFindings(n) > 0 || n.fleetConfig) return "warning";
   return "info";
 }
 
 export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
-      n.unlabeled.length + n.recovered.length + n.newClusters.length ===
+      n.unlabeled.length + n.recovered.length + n.newClusters.length + etlFindings(n) ===
       0 &&
     n.bucket === undefined &&
     !n.decommissioned?.length &&
@@ -79,6 +83,12 @@ export function soleCluster(n: Notification): string | null {
     ...n.recovered.map((r) => r.verdict.cluster),
     ...n.newClusters.map((v) => v.cluster),
     ...(n.decommissioned ?? []).map((d) => d.cluster),
+    ...(n.dataGaps ?? []).map((g) => g.cluster),
+    ...(n.corruptFiles ?? []).map((f) => f.cluster),
   ]);
   return names.size === 1 ? [...names][0]! : null;
+}
+
+function etlFindings(n: Notification): number {
+  return (n.dataGaps?.length ?? 0) + (n.corruptFiles?.length ?? 0);
 }

@@ -30,23 +30,34 @@ function blockList(blocks: readonly string[], code: boolean): string {
 
 export function sections(n: Notification): Section[] {
   const now = n.at;
+  // Thanos-only verdicts read as before; Federated ETL ones (and clusters in both) say their source.
+  const via = (v: ClusterVerdict) => (v.source === "federated-etl" ? " (Federated ETL)" : v.sources ? " (Thanos)" : "");
+  const other = (v: ClusterVerdict) => {
+    const o = v.sources?.[1];
+    return o ? `${o.source === "thanos" ? "Thanos" : "Federated ETL"} is ${o.status}${o.dataLagSeconds === null ? "" : `, lag ${lag(o.dataLagSeconds)}`}` : null;
+  };
+  const fileOrBlock = (v: ClusterVerdict) => (v.source === "federated-etl" ? "file" : "block");
   const verdictPlain = (v: ClusterVerdict): string => {
-    const lines = [`- ${plainText(v.cluster)}: ${v.status} since ${stamp(v.since, now)}`];
+    const lines = [`- ${plainText(v.cluster)}: ${v.status} since ${stamp(v.since, now)}${via(v)}`];
     if (v.newestMaxTime !== null) {
       lines.push(`  lag ${lag(v.dataLagSeconds)}, newest data ${stamp(v.newestMaxTime, now)}`);
-      if (v.newestBlock !== null) lines.push(`  newest block ${plainText(v.newestBlock, 40)}`);
+      if (v.newestBlock !== null) lines.push(`  newest ${fileOrBlock(v)} ${plainText(v.newestBlock, 60)}`);
+    } else if (v.reason) {
+      lines.push(`  ${plainText(v.reason)}`);
     } else {
       lines.push("  no block within the lookback window");
     }
     if (v.lastUploadAt !== null) lines.push(`  last upload ${stamp(v.lastUploadAt, now)}`);
+    if (other(v)) lines.push(`  ${other(v)}`);
     return lines.join("\n");
   };
   const verdictChat = (v: ClusterVerdict): string => {
-    const parts = [`• ${chatCode(v.cluster)} ${v.status} since ${stamp(v.since, now)}`];
-    if (v.newestMaxTime === null) parts.push("no block within the lookback window");
+    const parts = [`• ${chatCode(v.cluster)} ${v.status} since ${stamp(v.since, now)}${via(v)}`];
+    if (v.newestMaxTime === null) parts.push(v.reason ? chatCode(v.reason) : "no block within the lookback window");
     else parts.push(`lag *${lag(v.dataLagSeconds)}*`);
-    if (v.newestBlock !== null) parts.push(`newest block ${chatCode(v.newestBlock, 40)}`);
+    if (v.newestBlock !== null) parts.push(`newest ${fileOrBlock(v)} ${chatCode(v.newestBlock, 60)}`);
     if (v.lastUploadAt !== null) parts.push(`last upload ${stamp(v.lastUploadAt, now)}`);
+    if (other(v)) parts.push(other(v)!);
     return parts.join(", ");
   };
   const recoveredText = (r: Recovery, name: string) =>
@@ -97,6 +108,18 @@ export function sections(n: Notification): Section[] {
       n.unlabeled,
       (u) => `- ${unlabeledText(u, labelsText(u.labels), false)}`,
       (u) => `• ${unlabeledText(u, chatCode(labelsText(u.labels), 300), true)}`,
+    ),
+    section(
+      "Gaps in Federated ETL (hours missing from the federated view)",
+      n.dataGaps ?? [],
+      (g) => `- ${plainText(g.cluster)}: no ${plainText(g.kind, 20)} files from ${stamp(g.from, now)} to ${stamp(g.to, now)} (${lag(g.seconds)})`,
+      (g) => `• ${chatCode(g.cluster)}: no ${chatCode(g.kind, 20)} files from ${stamp(g.from, now)} to ${stamp(g.to, now)} (${lag(g.seconds)})`,
+    ),
+    section(
+      "Misnamed Federated ETL files",
+      n.corruptFiles ?? [],
+      (f) => `- ${plainText(f.file, 200)}: ${plainText(f.reason)}`,
+      (f) => `• ${chatCode(f.file, 200)}: ${chatCode(f.reason)}`,
     ),
     section(
       "Recovered",

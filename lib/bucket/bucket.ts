@@ -11,6 +11,26 @@ export type MetaRead =
   | { kind: "missing" }
   | { kind: "too-large"; size: number };
 
+/** One object of a key listing; `key` is relative to the configured prefix. */
+export interface KeyObject {
+  key: string;
+  lastModified: number;
+  size: number;
+}
+
+/** One page of a key listing: objects, and with a delimiter the "folders" (ending in `/`). */
+export interface KeyPage {
+  objects: KeyObject[];
+  prefixes: string[];
+}
+
+export interface ListKeysOptions {
+  /** List keys sorting after this (a full key relative to the configured prefix, like S3's StartAfter). */
+  startAfter?: string;
+  /** Roll keys up to the next `/` into `prefixes` (S3 Delimiter "/"). */
+  delimiter?: boolean;
+}
+
 export interface RequestCounts {
   listRequests: number;
   getRequests: number;
@@ -32,6 +52,11 @@ export interface BucketReader {
   listBlock(block: string): Promise<BlockObject[]>;
   hasDeletionMark(block: string): Promise<boolean>;
   hasMeta(block: string): Promise<boolean>;
+  /**
+   * Keys under `prefix` (relative to the configured prefix, ending in `/`), in UTF-8 byte order, a
+   * page (one LIST) at a time. Optional: readers without it cannot watch Kubecost's Federated ETL.
+   */
+  listKeys?(prefix: string, options?: ListKeysOptions): AsyncIterable<KeyPage>;
 }
 
 export type BucketErrorKind = "access-denied" | "no-such-bucket" | "kms" | "wrong-region" | "unreachable" | "other";

@@ -1,6 +1,6 @@
 import { readdir, stat, open } from "node:fs/promises";
 import { join } from "node:path";
-import { BucketError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
+import { BucketError, type BlockObject, type BucketReader, type KeyObject, type KeyPage, type ListKeysOptions, type MetaRead, type RequestCounts } from "./bucket";
 
 const PAGE = 1000;
 
@@ -79,6 +79,46 @@ export class FilesystemBucket implements BucketReader {
     };
     await walk(base, "");
     return out;
+  }
+
+  async *listKeys(prefix: string, options: ListKeysOptions = {}): AsyncIterable<KeyPage> {
+    this.requests.listRequests += 1;
+    try {
+      await stat(this.root);
+    } catch (err) {
+      throw fsError(err, this.root);
+    }
+    // Like S3: a prefix that names a folder lists what is under it; one that does not, nothing.
+    const entries: { key: string; object?: KeyObject }[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let found;
+      try {
+        found = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw fsError(err, dir);
+      }
+      for (const e of found) {
+        const key = `${rel}${e.name}`;
+        if (e.isDirectory()) {
+          if (options.delimiter) entries.push({ key: `${key}/` });
+          else await walk(join(dir, e.name), `${key}/`);
+        } else if (e.isFile()) {
+          const info = await stat(join(dir, e.name));
+          entries.push({ key, object: { key, lastModified: wholeMs(info.mtimeMs), size: info.size } });
+        }
+      }
+    };
+    await walk(join(this.root, prefix), prefix);
+    const after = options.startAfter === undefined ? null : Buffer.from(options.startAfter);
+    const sorted = entries
+      .filter((e) => after === null || Buffer.compare(Buffer.from(e.key), after) > 0)
+      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    for (let i = 0; i === 0 || i < sorted.length; i += PAGE) {
+      if (i > 0) this.requests.listRequests += 1;
+      const page = sorted.slice(i, i + PAGE);
+      yield { objects: page.flatMap((e) => (e.object ? [e.object] : [])), prefixes: page.filter((e) => !e.object).map((e) => e.key) };
+    }
   }
 
   async hasDeletionMark(block: string): Promise<boolean> {

@@ -9,7 +9,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { formatDuration } from "../domain/duration";
-import { BucketError, OutOfTimeError, type BlockObject, type BucketReader, type MetaRead, type RequestCounts } from "./bucket";
+import { BucketError, OutOfTimeError, type BlockObject, type BucketReader, type KeyPage, type ListKeysOptions, type MetaRead, type RequestCounts } from "./bucket";
 import type { S3ObjstoreConfig } from "./config";
 import { RequestScope } from "./request-scope";
 
@@ -222,6 +222,36 @@ export class S3Bucket implements BucketReader {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
+  }
+
+  async *listKeys(prefix: string, options: ListKeysOptions = {}): AsyncIterable<KeyPage> {
+    const full = this.root + prefix;
+    let token: string | undefined;
+    do {
+      this.requests.listRequests += 1;
+      const page = await this.call("list", full, (scope) =>
+        this.retrying(scope, () =>
+          scope.send<ListObjectsV2Command, ListObjectsV2CommandOutput>(
+            this.client,
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: full,
+              Delimiter: options.delimiter ? "/" : undefined,
+              StartAfter: options.startAfter === undefined ? undefined : this.root + options.startAfter,
+              ContinuationToken: token,
+            }),
+          ),
+        ),
+      );
+      const rel = (k: string) => k.slice(this.root.length);
+      yield {
+        objects: (page.Contents ?? [])
+          .filter((o) => o.Key?.startsWith(full))
+          .map((o) => ({ key: rel(o.Key!), lastModified: o.LastModified?.getTime() ?? 0, size: o.Size ?? 0 })),
+        prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix ?? "").filter((p) => p.startsWith(full) && p.endsWith("/")).map(rel),
+      };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async hasDeletionMark(block: string): Promise<boolean> {

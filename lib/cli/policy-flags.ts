@@ -1,4 +1,5 @@
 import { parseDuration } from "../domain/duration";
+import { DEFAULT_ETL_POLICY, validateEtlPolicy } from "../federated/policy";
 import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
 import { printable } from "./terminal";
 import { UsageError } from "./usage-error";
@@ -12,6 +13,9 @@ export const POLICY_OPTIONS = {
   "cluster-threshold": { type: "string", multiple: true },
   "remind-every": { type: "string" },
   lookback: { type: "string" },
+  "etl-late-after": { type: "string" },
+  "etl-stall-after": { type: "string" },
+  "etl-cluster-threshold": { type: "string", multiple: true },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -20,7 +24,11 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --stall-after DUR             data lag above which a cluster is stalled (default 4h)
   --cluster-threshold SPEC      per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
   --remind-every DUR            reminder period while a cluster stays down (default 24h; 0: none)
-  --lookback DUR                window of a run without state (default 7d)`;
+  --lookback DUR                window of a run without state (default 7d)
+  --etl-late-after DUR          Federated ETL: lag of the staler of allocations/assets 1h files above
+                                which a cluster is late (default 3h)
+  --etl-stall-after DUR         Federated ETL: ... stalled (default 6h)
+  --etl-cluster-threshold SPEC  Federated ETL per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -39,6 +47,12 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
   } catch (err) {
     throw new UsageError(`--cluster-threshold: ${(err as Error).message}`);
   }
+  let etlClusters;
+  try {
+    etlClusters = parseClusterOverrides((values["etl-cluster-threshold"] as string[] | undefined) ?? []);
+  } catch (err) {
+    throw new UsageError(`--etl-cluster-threshold: ${(err as Error).message}`);
+  }
   const policy: Policy = {
     ...DEFAULT_POLICY,
     clusterLabel: str("cluster-label") ?? DEFAULT_POLICY.clusterLabel,
@@ -50,10 +64,18 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
     expectedClusters: (str("expected-clusters") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     lookbackMs: dur("lookback", DEFAULT_POLICY.lookbackMs),
     remindEveryMs: dur("remind-every", DEFAULT_POLICY.remindEveryMs),
+    etl: {
+      defaults: {
+        lateAfterMs: dur("etl-late-after", DEFAULT_ETL_POLICY.defaults.lateAfterMs),
+        stallAfterMs: dur("etl-stall-after", DEFAULT_ETL_POLICY.defaults.stallAfterMs),
+      },
+      clusters: etlClusters,
+    },
   };
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
   try {
     validatePolicy(policy);
+    validateEtlPolicy(policy.etl!);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -4,7 +4,14 @@ import type { Report } from "../health/report";
 import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
-const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", new: "dim" };
+const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", "data gap": "yellow", new: "dim" };
+
+/** `thanos`, `federated-etl`, or for a cluster in both the deciding one and the other's status. */
+function sourceCell(c: Report["clusters"][number]): string {
+  const own = c.source ?? "thanos";
+  const other = c.sources?.[1];
+  return other ? `${own} (+${other.source} ${other.status})` : own;
+}
 
 /** The report for people: clusters worst first, then every finding with its next step. */
 export function renderReport(report: Report, opts: { colour: boolean; clusterLabel: string; location: string }): string {
@@ -16,9 +23,11 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   out.push("");
 
   if (report.clusters.length === 0) {
-    out.push("No cluster has uploaded a block within the lookback window.");
+    out.push("No cluster has uploaded a block or a Federated ETL file within the lookback window.");
     if (report.unlabeledBlocks.length === 0) {
-      out.push(`If the bucket is not empty: check the objstore config's bucket and prefix (blocks are the ULID-named folders at its top level).`);
+      out.push(
+        `If the bucket is not empty: check the objstore config's bucket and prefix (Thanos blocks are the ULID-named folders at its top level, Kubecost 2.x Federated ETL is under federated/<cluster_id>/).`,
+      );
     } else {
       // Every block lacks the cluster label: more likely the label is named otherwise than every Prometheus is unlabeled.
       const names = [...new Set(report.unlabeledBlocks.flatMap((u) => Object.keys(u.labels)))].sort();
@@ -27,7 +36,7 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
       );
     }
   } else {
-    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK"]];
+    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK", "SOURCE"]];
     for (const c of report.clusters) {
       rows.push([
         printable(c.cluster, 60),
@@ -35,7 +44,8 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
         c.dataLagSeconds === null ? "-" : formatDuration(c.dataLagSeconds * 1000),
         ago(c.lastUploadAt),
         String(c.streams.length),
-        c.newestBlock ?? "-",
+        c.newestBlock === null ? "-" : printable(c.newestBlock, 60),
+        sourceCell(c),
       ]);
     }
     out.push(table(rows, (r, col, cell) => (r === 0 ? paint("dim", cell) : col === 1 ? paint(STATUS_COLOUR[cell.trim().split(" ")[0]!] ?? "bold", cell) : cell)));
@@ -64,6 +74,7 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   else out.push(`Findings (${findings.length}):`, ...findings.map((f) => `- ${f}`));
   const s = report.stats;
   out.push("");
-  out.push(paint("dim", `${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms.`));
+  const etl = s.hourlyFilesListed === undefined ? "" : `, ${s.hourlyFilesListed} Federated ETL files listed`;
+  out.push(paint("dim", `${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read${etl}, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms.`));
   return out.join("\n");
 }

@@ -1,5 +1,6 @@
 import { blockObjects, makeUlid, seededRandom, type BucketObject } from "./bucket-objects";
 import { BLOCK_MS, HOUR, compactStream, sidecarBlocks } from "./fleet";
+import { etlObjects } from "./etl-objects";
 
 export interface DemoBucket {
   objects: BucketObject[];
@@ -13,7 +14,9 @@ export interface DemoBucket {
  * healthy clusters (one an HA pair), a stalled one hidden behind fresh compactor blocks, a late one,
  * two clusters left on the chart's default cluster_id, a partial upload, a corrupt meta.json,
  * a Prometheus without cluster_id, an expected cluster that never uploaded, and the junk Thanos
- * and Kubecost leave at the top level.
+ * and Kubecost leave at the top level. Beside them, two Kubecost 2.x clusters federated through
+ * Federated ETL (federated/<cluster_id>/): one healthy, one whose uploads stopped 8 hours ago, and
+ * the aggregator's combined/ folder, which is no cluster.
  */
 export function demoBucket(now: number, seed = 7): DemoBucket {
   const random = seededRandom(seed);
@@ -54,6 +57,12 @@ export function demoBucket(now: number, seed = 7): DemoBucket {
       uploadTime: now - 20 * HOUR,
       metaText: `{\n\t"ulid": "${corrupt}",\n\t"minTime": ${now - 23 * HOUR},\n\t"maxT`,
     }),
+  );
+  // Kubecost 2.x Federated ETL in the same bucket.
+  objects.push(
+    ...etlObjects({ cluster: "kc2-prod-us-west-2", from: now - 2 * day }, now),
+    ...etlObjects({ cluster: "kc2-batch-eu-central-1", from: now - 2 * day, stopAt: now - 8 * HOUR }, now),
+    ...etlObjects({ cluster: "combined", from: now - day }, now),
   );
   // Top-level names that are not blocks: Thanos <= 0.24 debug metas, Kubecost ETL, a renamed block.
   objects.push(

@@ -5,7 +5,7 @@ import type { Report } from "./report";
 /** Our own words, or a value from someone else's config or bucket (escaped by the channel). */
 export type Part = string | { value: string; max?: number };
 
-export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "new";
+export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "new";
 
 /** One finding of a report with its next step, in the words the table prints (and the board shows). */
 export interface Finding {
@@ -37,6 +37,23 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
           ` is "`,
           v(c.cluster),
           `".`,
+        ],
+      });
+    } else if (c.status === "stalled" && c.source === "federated-etl") {
+      out.push({
+        kind: "stalled",
+        severity: "critical",
+        cluster: c.cluster,
+        summary: [
+          v(c.cluster),
+          ": ",
+          ...(c.reason ? [v(c.reason, 200)] : [`newest Federated ETL data ends ${ago(c.newestMaxTime)} (`, v(c.newestBlock ?? "-", 80), ")"]),
+          `, last upload ${ago(c.lastUploadAt)}.`,
+        ],
+        next: [
+          "kubectl logs deploy/kubecost-cost-analyzer | grep -i federated on that cluster; check federatedETL.federatedCluster is true, kubecostModel.federatedStorageConfigSecret names the federated-store secret, and the role may write federated/",
+          v(c.cluster),
+          "/ in the bucket.",
         ],
       });
     } else if (c.status === "stalled") {
@@ -100,6 +117,24 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
       cluster: null,
       summary: [`${blocks.length} block${blocks.length === 1 ? "" : "s"} with labels `, v(formatLabels(labels), 120), " have no ", v(label), ` (e.g. ${blocks[0]}).`],
       next: ["set prometheus.server.global.external_labels.", v(label), " on that Prometheus so its data is attributed to a cluster."],
+    });
+  }
+  for (const g of report.dataGaps ?? []) {
+    out.push({
+      kind: "data gap",
+      severity: "warning",
+      cluster: g.cluster,
+      summary: [v(g.cluster), ": no ", v(g.kind, 20), ` hourly ETL file from ${g.from} to ${g.to} (${formatDuration(g.seconds * 1000)}).`],
+      next: ["those hours are missing from the federated view; the cluster was down or could not upload then. Kubecost can rebuild them from Prometheus while it still holds the data (ETL repair)."],
+    });
+  }
+  for (const f of report.corruptFiles ?? []) {
+    out.push({
+      kind: "corrupt",
+      severity: "warning",
+      cluster: f.cluster,
+      summary: ["file ", v(f.file, 200), ": ", v(f.reason, 200), "."],
+      next: ["an hourly ETL file is named <start>-<end> in Unix seconds; move anything else out of the 1h folder."],
     });
   }
   if (report.newClusters.length > 0) {

@@ -68,6 +68,12 @@ export function metricData(report: Report, options: MetricDataOptions = {}): Met
   // and the Lambda's own Duration metric (free) the run time.
   const lags = report.clusters.map((c) => c.dataLagSeconds).filter((l): l is number => l !== null && Number.isFinite(l));
   if (lags.length > 0) add("WorstDataLagSeconds", "Seconds", Math.max(...lags));
+  if (report.sources?.includes("federated-etl")) {
+    // Only where the bucket holds Federated ETL: a Thanos-only deployment keeps its metric set (and bill).
+    add("FederatedEtlClusters", "Count", report.clusters.filter((c) => c.source === "federated-etl").length);
+    add("EtlDataGaps", "Count", report.dataGaps?.length ?? 0);
+    add("CorruptEtlFiles", "Count", report.corruptFiles?.length ?? 0);
+  }
   if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
 
   if (options.perClusterMetrics ?? true) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
 import { fleetKeyBeside } from "../fleet/location";
+import { validateEtlPolicy, type SourceMode } from "../federated/policy";
 import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
 
 /** What the scheduled Lambda is told through its environment (serverless.yml sets every key). */
@@ -17,6 +18,8 @@ export interface MonitorConfig {
   perClusterMetrics: boolean;
   policy: Policy;
   concurrency: number;
+  /** Which layouts to read: Thanos blocks, Kubecost 2.x Federated ETL, or both (auto). */
+  source: SourceMode;
 }
 
 const duration = (name: string, fallback: string) =>
@@ -52,6 +55,10 @@ const Env = z.object({
   LOOKBACK: duration("LOOKBACK", "7d"),
   CLUSTER_OVERRIDES: z.string().default(""),
   CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  SOURCE: z.enum(["thanos", "federated-etl", "auto"]).default("auto"),
+  ETL_LATE_AFTER: duration("ETL_LATE_AFTER", "3h"),
+  ETL_STALL_AFTER: duration("ETL_STALL_AFTER", "6h"),
+  ETL_CLUSTER_OVERRIDES: z.string().default(""),
 });
 
 /** Validated once at cold start; a bad deployment fails loudly with the variable's name. */
@@ -73,9 +80,11 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     expectedClusters: e.EXPECTED_CLUSTERS,
     lookbackMs: e.LOOKBACK,
     remindEveryMs: e.REMIND_EVERY,
+    etl: { defaults: { lateAfterMs: e.ETL_LATE_AFTER, stallAfterMs: e.ETL_STALL_AFTER }, clusters: parseClusterOverrides([e.ETL_CLUSTER_OVERRIDES]) },
   };
   try {
     validatePolicy(policy);
+    validateEtlPolicy(policy.etl!);
   } catch (err) {
     throw new Error(`configuration: ${(err as Error).message}`);
   }
@@ -91,5 +100,6 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     perClusterMetrics: e.PER_CLUSTER_METRICS,
     policy,
     concurrency: e.CONCURRENCY,
+    source: e.SOURCE,
   };
 }

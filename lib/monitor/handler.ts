@@ -115,6 +115,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
         metricNamespace: config.metricNamespace,
         perClusterMetrics: config.perClusterMetrics,
         concurrency: config.concurrency,
+        source: config.source,
         deadline,
       });
       const r = summary.report;

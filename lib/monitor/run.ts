@@ -15,6 +15,7 @@ import { StateCorruptError, emptyState, parseState, serializeState, type Outbox,
 import type { StateStore } from "../state/store";
 import { readFleetConfig, type FleetSource } from "../fleet/read";
 import type { Logger } from "./log";
+import type { SourceMode } from "../federated/policy";
 
 export interface MonitorDeps {
   bucket: BucketReader;
@@ -33,6 +34,8 @@ export interface MonitorOptions {
   metricNamespace: string;
   perClusterMetrics: boolean;
   concurrency: number;
+  /** Which bucket layouts to read (default auto). */
+  source?: SourceMode;
   /** No new listing page is started after this wall-clock time (ms). */
   deadline?: number;
   /** A claimed notification younger than this belongs to a run still in flight. */
@@ -76,7 +79,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
     const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
     try {
-      judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock });
+      judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
       judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
     } catch (err) {
       // The bucket could not be read: nothing is judged, the engine state stays as it was.

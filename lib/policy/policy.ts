@@ -27,6 +27,8 @@ export interface Policy {
   overlapMemoryMs: number;
   /** Reminder period while a cluster stays stalled or missing. */
   remindEveryMs: number;
+  /** Thresholds of the Kubecost 2.x Federated ETL source (lib/federated/policy.ts); absent: its defaults. */
+  etl?: { defaults: Thresholds; clusters: Readonly<Record<string, Partial<Thresholds>>> };
 }
 
 export const DEFAULT_POLICY: Policy = {

@@ -1,6 +1,6 @@
 import { mkdir, rm, rmdir, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { BlockObject, BucketReader, MetaRead, RequestCounts } from "../bucket/bucket";
+import type { BlockObject, BucketReader, KeyPage, ListKeysOptions, MetaRead, RequestCounts } from "../bucket/bucket";
 import type { BucketEvent } from "./model";
 
 interface StoredObject {
@@ -83,6 +83,26 @@ export class MemoryBucket implements BucketReader {
     const objects = this.prefixes.get(block);
     if (!objects) return [];
     return [...objects].filter(([path]) => path !== "").map(([path, o]) => ({ path, lastModified: o.lastModified, size: Buffer.byteLength(o.body) }));
+  }
+
+  /** Keys under a prefix as S3 lists them (Federated ETL): 1,000 keys or folders a page, one LIST each. */
+  async *listKeys(prefix: string, options: ListKeysOptions = {}): AsyncIterable<KeyPage> {
+    const slash = prefix.indexOf("/");
+    const top = slash < 0 ? prefix : prefix.slice(0, slash);
+    const entries = new Map<string, KeyPage["objects"][number] | null>();
+    for (const [rest, o] of this.prefixes.get(top) ?? []) {
+      const key = `${top}/${rest}`;
+      if (rest === "" || !key.startsWith(prefix) || (options.startAfter !== undefined && key <= options.startAfter)) continue;
+      const next = options.delimiter ? key.indexOf("/", prefix.length) : -1;
+      if (next >= 0) entries.set(key.slice(0, next + 1), null);
+      else entries.set(key, { key, lastModified: o.lastModified, size: Buffer.byteLength(o.body) });
+    }
+    const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    for (let p = 0; p === 0 || p < sorted.length; p += 1000) {
+      this.requests.listRequests += 1;
+      const page = sorted.slice(p, p + 1000);
+      yield { objects: page.flatMap(([, o]) => (o ? [o] : [])), prefixes: page.filter(([, o]) => o === null).map(([k]) => k) };
+    }
   }
 
   /** HEAD of deletion-mark.json: priced as a GET. */

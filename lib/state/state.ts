@@ -3,6 +3,7 @@ import type { Labels } from "../domain/labels";
 import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
 import { LedgerSchema, type Ledger } from "../alerts/ledger";
+import { etlStateProblem, type EtlState } from "../federated/state";
 
 /**
  * A block that may still decide a stream's freshness or last upload: [ulid, maxTime, resolution,
@@ -58,6 +59,8 @@ export interface State {
    * so a concurrent run sees it and does not send the same alert; cleared once published or failed.
    */
   outbox: Outbox | null;
+  /** Kubecost 2.x Federated ETL source (lib/federated). Null or absent: that source never ran. */
+  etl?: EtlState | null;
 }
 
 export interface Outbox {
@@ -80,6 +83,7 @@ export function emptyState(): State {
     overlaps: {},
     ledger: null,
     outbox: null,
+    etl: null,
   };
 }
 
@@ -140,7 +144,7 @@ function strip(o: Obj, keys: readonly string[]): void {
 }
 
 const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "coverage"] as const;
-const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "seen", "corrupt", "unlabeled", "overlaps", "ledger", "outbox"] as const;
+const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "seen", "corrupt", "unlabeled", "overlaps", "ledger", "outbox", "etl"] as const;
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 
 function checkStream(v: unknown, path: Path): void {
@@ -251,6 +255,11 @@ export function parseState(text: string): State {
   );
   s.ledger = small(NullableLedger, s.ledger, ["ledger"]);
   s.outbox = s.outbox === undefined ? null : small(OutboxSchema, s.outbox, ["outbox"]);
+  if (s.etl === undefined) s.etl = null;
+  else if (s.etl !== null) {
+    const problem = etlStateProblem(s.etl);
+    if (problem) throw new StateCorruptError(`state ${problem}`);
+  }
   strip(s, STATE_KEYS);
   return s as unknown as State;
 }

@@ -14,10 +14,12 @@ import { fleetLocation, location, readFleet } from "../fleet-object";
 import { S3StateStore } from "../../state/s3-store";
 import { cliS3Client } from "../../fleet/object";
 import { StateCorruptError, parseState, serializeState, type State } from "../../state/state";
+import { parseSourceMode, type SourceMode } from "../../federated/policy";
 
 export const CHECK_USAGE = `Usage: blockwatch check --objstore.config-file FILE [options]
 
-Judges every cluster's block uploads in a Thanos bucket.
+Judges every cluster's uploads in a Kubecost bucket: Thanos blocks and Kubecost 2.x Federated ETL
+(federated/<cluster_id>/etl/bingen/...), each cluster by the source it uploads to.
 
 Options:
   --objstore.config-file FILE   Thanos objstore YAML (type S3 or FILESYSTEM)
@@ -27,6 +29,9 @@ Options:
   --state FILE|s3://BUCKET/KEY  keep state between runs (default: none, a full look over the lookback);
                                 its fleet.yaml beside it is read (expected clusters, thresholds, silences)
   --fleet-config FILE|s3://BUCKET/KEY   the fleet config, if not beside --state
+  --source thanos|federated-etl|auto
+                                which layout to read (default auto: both, Federated ETL only when the
+                                bucket has a federated/ folder)
 ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
 ${TIMEOUT_USAGE}
@@ -46,6 +51,7 @@ export async function check(args: string[]): Promise<number> {
       now: { type: "string" },
       state: { type: "string" },
       "fleet-config": { type: "string" },
+      source: { type: "string" },
       ...POLICY_OPTIONS,
       concurrency: { type: "string" },
       timeout: { type: "string" },
@@ -61,6 +67,12 @@ export async function check(args: string[]): Promise<number> {
   const flagsPolicy = buildPolicy(values);
   const objstore = objstoreFlags(values);
   const stateAt = values.state === undefined ? null : location(values.state, "--state");
+  let source: SourceMode = "auto";
+  try {
+    if (values.source !== undefined) source = parseSourceMode(values.source, "--source");
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   if (stateAt?.kind === "file") {
     const problem = await stateFileProblem(stateAt.path);
@@ -101,7 +113,7 @@ export async function check(args: string[]): Promise<number> {
       `blockwatch: state ${values.state} is damaged (${loaded.setAside.reason}); kept as ${loaded.setAside.path}, rebuilding from the lookback window\n`,
     );
   }
-  const judged = await checkBucket(bucket, loaded.state ?? emptyState(), now, policy, { concurrency });
+  const judged = await checkBucket(bucket, loaded.state ?? emptyState(), now, policy, { concurrency, source });
   const state = judged.state;
   const report = applyFleetToReport(judged.report, fleet, now);
   if (stateAt?.kind === "file") await saveStateFile(stateAt.path, state);
