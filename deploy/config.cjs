@@ -159,6 +159,10 @@ function buildConfig(raw) {
   }
   const remindEverySeconds = seconds(raw, 'remindEvery');
   const lookbackSeconds = seconds(raw, 'lookback');
+  seconds(raw, 'compactionBehindAfter');
+  seconds(raw, 'compactorStallAfter');
+  const retention = str(raw, 'retention');
+  if (retention) seconds(raw, 'retention');
   const clusterOverrides = str(raw, 'clusterOverrides');
   checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds);
 
@@ -199,6 +203,9 @@ function buildConfig(raw) {
     stallAfter: str(raw, 'stallAfter'),
     remindEvery: str(raw, 'remindEvery'),
     lookback: str(raw, 'lookback'),
+    compactionBehindAfter: str(raw, 'compactionBehindAfter'),
+    compactorStallAfter: str(raw, 'compactorStallAfter'),
+    retention,
     lateAfterSeconds,
     stallAfterSeconds,
     remindEverySeconds,

@@ -11,6 +11,9 @@ export const POLICY_OPTIONS = {
   "cluster-threshold": { type: "string", multiple: true },
   "remind-every": { type: "string" },
   lookback: { type: "string" },
+  "compaction-behind-after": { type: "string" },
+  "compactor-stall-after": { type: "string" },
+  retention: { type: "string" },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -19,7 +22,10 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --stall-after DUR             data lag above which a cluster is stalled (default 4h)
   --cluster-threshold SPEC      per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
   --remind-every DUR            reminder period while a cluster stays down (default 24h)
-  --lookback DUR                window of a run without state (default 7d)`;
+  --lookback DUR                window of a run without state (default 7d)
+  --compaction-behind-after DUR compactor behind when a compactable block waited longer (default 12h)
+  --compactor-stall-after DUR   compactor stalled after this without a compactor block (default 24h)
+  --retention DUR               raw retention the compactor should apply (e.g. 1825d): checked daily`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -49,7 +55,11 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
     expectedClusters: (str("expected-clusters") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     lookbackMs: dur("lookback", DEFAULT_POLICY.lookbackMs),
     remindEveryMs: dur("remind-every", DEFAULT_POLICY.remindEveryMs),
+    compactionBehindAfterMs: dur("compaction-behind-after", DEFAULT_POLICY.compactionBehindAfterMs),
+    compactorStallAfterMs: dur("compactor-stall-after", DEFAULT_POLICY.compactorStallAfterMs),
+    retentionMs: str("retention") === undefined ? null : dur("retention", 0),
   };
+  if (policy.retentionMs !== null && policy.retentionMs <= 0) throw new UsageError("--retention must be above 0 (e.g. 1825d)");
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
   try {
     validatePolicy(policy);

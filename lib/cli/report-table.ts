@@ -5,6 +5,30 @@ import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
 
+function compactorLine(report: Report, ago: (iso: string | null) => string): string {
+  const c = report.compactor!;
+  const waiting =
+    c.backlogBlocks > 0 ? `${c.backlogBlocks} compactable blocks wait (oldest ${formatDuration((c.oldestBacklogSeconds ?? 0) * 1000)})` : "no compactable block waits";
+  if (c.status === "unknown") {
+    const why =
+      c.unknownReason === "none-deployed"
+        ? "none seems to be deployed (or it stopped before the lookback began)"
+        : "too little history yet to tell whether one is deployed";
+    return `Compactor: unknown: no compactor block within the lookback window; ${why}; ${waiting}.`;
+  }
+  const ds = c.downsampling ? `; downsampling ${c.downsampling.status}${c.downsampling.waitingBlocks > 0 ? ` (${c.downsampling.waitingBlocks} 2-day blocks wait)` : ""}` : "";
+  return `Compactor: ${c.status}, last compaction ${ago(c.lastCompactionAt)}, ${waiting}${ds}.`;
+}
+
+function retentionLine(r: NonNullable<Report["retention"]>): string {
+  const oldest = r.oldestMaxTime ? `oldest data ends ${r.oldestMaxTime.slice(0, 10)}` : "no block read";
+  if (r.expected === null) {
+    const per = r.oldestByCluster.slice(0, 3).map((c) => `${printable(c.cluster, 40)} ${c.oldestMaxTime.slice(0, 10)}`);
+    return `Retention: not checked (--retention); ${oldest}${per.length ? ` (${per.join(", ")}${r.oldestByCluster.length > 3 ? ", …" : ""})` : ""}.`;
+  }
+  return `Retention: expected ${r.expected}; ${oldest}; ${r.overdueBlocks ?? 0} blocks overdue (older than retention + 2 days).`;
+}
+
 /** The report for people: clusters worst first, then every finding with its next step. */
 export function renderReport(report: Report, opts: { colour: boolean; clusterLabel: string; location: string }): string {
   const paint = painter(opts.colour);
@@ -26,13 +50,14 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
       );
     }
   } else {
-    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK"]];
+    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "COMPACTED UNTIL", "STREAMS", "NEWEST BLOCK"]];
     for (const c of report.clusters) {
       rows.push([
         printable(c.cluster, 60),
         c.status,
         c.dataLagSeconds === null ? "-" : formatDuration(c.dataLagSeconds * 1000),
         ago(c.lastUploadAt),
+        ago(c.compactedUntil ?? null),
         String(c.streams.length),
         c.newestBlock ?? "-",
       ]);
@@ -43,6 +68,8 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
   out.push("");
   out.push(`${report.clusters.length} clusters: ${counts.join(", ")}.`);
   if (!report.complete) out.push(paint("yellow", "This run stopped before the end of the listing: newer blocks were not read yet."));
+  if (report.compactor) out.push(compactorLine(report, ago));
+  if (report.retention) out.push(retentionLine(report.retention));
 
   const findings: string[] = [];
   const label = opts.clusterLabel;
@@ -62,13 +89,38 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
       );
     }
   }
+  const compactor = report.compactor;
   for (const o of report.overlaps) {
     const id = printable(o.cluster, 60);
     findings.push(
       `${paint("red", "overlap")} ${printable(formatLabels(o.labels))}: ${o.blocks.length} blocks cover the same time (${o.blocks.slice(0, 4).join(", ")}${o.blocks.length > 4 ? ", …" : ""}).\n` +
-        `  Next: two Prometheus servers share ${label}=${id}: give each cluster a unique prometheus.server.global.external_labels.${label}. The compactor halts on overlapping blocks.`,
+        `  Next: two Prometheus servers share ${label}=${id}: give each cluster a unique prometheus.server.global.external_labels.${label}. The compactor halts on overlapping blocks.` +
+        (compactor?.haltedOnOverlaps
+          ? `\n  The compactor has written no block since ${ago(compactor.lastCompactionAt)} while blocks wait: it has most likely halted on these overlaps.` +
+            `\n  Confirm: its logs say "critical error detected; halting" (kubectl logs <thanos-compact pod> | grep -i halting), or its metric thanos_compact_halted is 1.` +
+            `\n  Mend: after fixing the duplicate ${label}, delete one side's overlapping blocks or mark them no-compact (thanos tools bucket mark --marker=no-compact-mark.json --id=ULID --details=duplicate), then restart the compactor.`
+          : ""),
     );
   }
+  if (compactor?.status === "stalled") {
+    findings.push(
+      `${paint("red", "compactor stalled")}: no compactor block since ${ago(compactor.lastCompactionAt)}; ${compactor.backlogBlocks} level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}.\n` +
+        (compactor.haltedOnOverlaps
+          ? `  Next: see the overlap finding above: it has most likely halted on those blocks.`
+          : `  Next: is the compactor running? kubectl logs <thanos-compact pod> | grep -iE "halting|error"; thanos_compact_halted 1 means it halted (overlaps, a corrupt block); retention and downsampling stop with it, and queries slow down as level-1 blocks pile up.`),
+    );
+  } else if (compactor?.status === "behind") {
+    const ds = compactor.downsampling;
+    findings.push(
+      `${paint("yellow", "compactor behind")}: ` +
+        (compactor.backlogBlocks > 0
+          ? `${compactor.backlogBlocks} compactable level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}`
+          : `level-1 blocks are compacted on time`) +
+        (ds?.status === "behind" ? `; ${ds.waitingBlocks} 2-day raw blocks wait for their 5m copy, the oldest for ${formatDuration((ds.oldestWaitingSeconds ?? 0) * 1000)}` : "") +
+        `.\n  Next: the compactor runs but does not keep up: check its CPU and memory limits and its logs (kubectl logs <thanos-compact pod>); raise --compact.concurrency or give it more resources.`,
+    );
+  }
+
   for (const p of report.partialBlocks) {
     findings.push(
       `${paint("yellow", "partial")} block ${p.block}: no meta.json, no activity for ${formatDuration(p.ageSeconds * 1000)}: an aborted upload.\n` +

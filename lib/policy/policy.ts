@@ -32,6 +32,12 @@ export interface Policy {
   overlapMemoryMs: number;
   /** Reminder period while a cluster stays stalled or missing. */
   remindEveryMs: number;
+  /** A compactable level-1 block waiting longer than this: the compactor is `behind` (dashboard only). */
+  compactionBehindAfterMs: number;
+  /** No new compactor block for this long while compactable blocks wait: the compactor is `stalled`. */
+  compactorStallAfterMs: number;
+  /** The raw retention the compactor is meant to apply (--retention.resolution-raw); null: not checked. */
+  retentionMs: number | null;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -44,6 +50,10 @@ export const DEFAULT_POLICY: Policy = {
   relistMs: parseDuration("3h"),
   overlapMemoryMs: parseDuration("8h"),
   remindEveryMs: parseDuration("24h"),
+  compactionBehindAfterMs: parseDuration("12h"),
+  // The Thanos mixin's ThanosCompactHasNotRun threshold.
+  compactorStallAfterMs: parseDuration("24h"),
+  retentionMs: null,
 };
 
 export function thresholdsFor(policy: Policy, cluster: string): Thresholds {

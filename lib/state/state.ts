@@ -3,6 +3,7 @@ import type { Labels } from "../domain/labels";
 import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
 import { LedgerSchema, type Ledger } from "../alerts/ledger";
+import { checkStreamLifecycle, parseLifecycle, STREAM_LIFECYCLE_KEYS, type Lifecycle, type StreamLifecycle } from "./lifecycle-state";
 
 /**
  * A block that may still decide a stream's freshness or last upload: [ulid, maxTime, resolution,
@@ -11,7 +12,7 @@ import { LedgerSchema, type Ledger } from "../alerts/ledger";
 export type TopBlock = [string, number, number, number | null];
 
 /** What one stream (full label set) needs to be judged without re-reading its old blocks. */
-export interface StreamState {
+export interface StreamState extends StreamLifecycle {
   labels: Labels;
   cluster: string;
   /**
@@ -53,6 +54,8 @@ export interface State {
    * so a concurrent run sees it and does not send the same alert; cleared once published or failed.
    */
   outbox: Outbox | null;
+  /** The compactor's and retention's fleet-wide memory (lifecycle-state.ts); absent in older states. */
+  lifecycle?: Lifecycle;
 }
 
 export interface Outbox {
@@ -128,9 +131,9 @@ function labels(v: unknown, path: Path): void {
 }
 /** Keeps only `keys`, like zod's object(): a field we did not write is not carried forward. */
 function strip(o: Obj, keys: readonly string[]): void {
-  let n = 0;
-  for (const k in o) n++;
-  if (n === keys.length) return; // every key was checked present: nothing else
+  let extra = false;
+  for (const k in o) if (!keys.includes(k)) extra = true;
+  if (!extra) return;
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
@@ -160,7 +163,8 @@ function checkStream(v: unknown, path: Path): void {
     int(r[1], [...path, "ranges", i, 1]);
     int(r[2], [...path, "ranges", i, 2]);
   }
-  strip(s, STREAM_KEYS);
+  checkStreamLifecycle(s, path, fail);
+  strip(s, [...STREAM_KEYS, ...STREAM_LIFECYCLE_KEYS]);
 }
 
 function checkRecords(v: unknown, path: Path, check: (item: Obj, path: Path) => void, keys: readonly string[]): void {
@@ -236,7 +240,8 @@ export function parseState(text: string): State {
   );
   s.ledger = small(NullableLedger, s.ledger, ["ledger"]);
   s.outbox = s.outbox === undefined ? null : small(OutboxSchema, s.outbox, ["outbox"]);
-  strip(s, STATE_KEYS);
+  s.lifecycle = parseLifecycle(s.lifecycle, fail);
+  strip(s, [...STATE_KEYS, "lifecycle"]);
   return s as unknown as State;
 }
 

@@ -21,7 +21,7 @@ ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
   --output table|json           (default table)
 
-Exit codes: 0 no cluster stalled or missing, 2 at least one is, 1 the check itself failed.`;
+Exit codes: 0 no cluster stalled or missing, 2 at least one is (or the compactor is stalled), 1 the check itself failed.`;
 
 export async function check(args: string[]): Promise<number> {
   const values = commandArgs(
@@ -64,6 +64,6 @@ export async function check(args: string[]): Promise<number> {
     const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     process.stdout.write(renderReport(report, { colour, clusterLabel: policy.clusterLabel, location: bucket.location }) + "\n");
   }
-  return report.clusters.some((c) => isDown(c.status)) ? 2 : 0;
+  return report.clusters.some((c) => isDown(c.status)) || report.compactor?.status === "stalled" ? 2 : 0;
 }
 
