@@ -23,6 +23,8 @@ export const findingKey = {
   unlabeled: (labels: Labels) => `unlabeled:${streamKey(labels)}`,
   partial: (block: string) => `partial:${block}`,
   corrupt: (block: string) => `corrupt:${block}`,
+  compactorStalled: "compactor:stalled",
+  retentionOverdue: "retention:overdue",
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -116,6 +118,16 @@ export function decideAlerts(
     groups.set(key, g);
   }
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
+  // The compactor: stalled is told once and its end once (behind is dashboard only); unknown (its
+  // blocks left the lookback) is no recovery.
+  const compactor = report.compactor;
+  if (compactor?.status === "stalled") {
+    if (firstSight(findingKey.compactorStalled)) n.compactor = { state: "stalled", report: compactor };
+  } else if (toldFindings.has(findingKey.compactorStalled)) {
+    if (compactor === undefined || compactor.status === "unknown") findings.push(findingKey.compactorStalled);
+    else n.compactor = { state: "resumed", report: compactor };
+  }
+  if ((report.retention?.overdueBlocks ?? 0) > 0 && firstSight(findingKey.retentionOverdue)) n.retention = report.retention!;
 
   n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   n.corruptBlocks.sort((a, b) => byName(a.block, b.block));

@@ -1,5 +1,5 @@
 import type { Labels } from "../domain/labels";
-import type { ClusterVerdict, Report } from "../health/report";
+import type { ClusterVerdict, CompactorReport, Report, RetentionReport } from "../health/report";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -33,6 +33,10 @@ export interface Notification {
   newClusters: ClusterVerdict[];
   /** blockwatch itself: it cannot read the bucket (critical), or it can again (info). */
   bucket?: BucketNews;
+  /** The compactor stalled (warning, once) or compacts again (info, once). */
+  compactor?: { state: "stalled" | "resumed"; report: CompactorReport };
+  /** Data older than retention + 2 days remains (warning, once). */
+  retention?: RetentionReport;
 }
 
 export type BucketNews =
@@ -47,6 +51,7 @@ export function emptyNotification(at: number): Notification {
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
   if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return "warning";
+  if (n.compactor?.state === "stalled" || n.retention) return "warning";
   return "info";
 }
 
@@ -54,7 +59,10 @@ export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
       n.unlabeled.length + n.recovered.length + n.newClusters.length ===
-      0 && n.bucket === undefined
+      0 &&
+    n.bucket === undefined &&
+    n.compactor === undefined &&
+    n.retention === undefined
   );
 }
 
@@ -65,6 +73,7 @@ export function isEmpty(n: Notification): boolean {
  */
 export function soleCluster(n: Notification): string | null {
   if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.bucket !== undefined) return null;
+  if (n.compactor !== undefined || n.retention !== undefined) return null; // the whole bucket's, no cluster's
   const names = new Set<string>([
     ...n.down.map((v) => v.cluster),
     ...n.reminders.map((v) => v.cluster),

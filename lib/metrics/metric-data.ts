@@ -69,6 +69,14 @@ export function metricData(report: Report, options: MetricDataOptions = {}): Met
   add("UnlabeledBlocks", "Count", report.unlabeledBlocks.length);
   // Distinct blocks: a block has one label set, so groups do not share blocks, but do not rely on it.
   add("OverlappingBlocks", "Count", new Set(report.overlaps.flatMap((o) => o.blocks)).size);
+  // The compactor, fleet-wide (no per-cluster cost): how long since its last block, what waits.
+  const compactor = report.compactor;
+  if (compactor) {
+    if (compactor.lastCompactionAt !== null) add("CompactionLagSeconds", "Seconds", Math.floor((nowMs - Date.parse(compactor.lastCompactionAt)) / 1000));
+    add("CompactionBacklogBlocks", "Count", compactor.backlogBlocks);
+    add("CompactionBacklogAgeSeconds", "Seconds", compactor.oldestBacklogSeconds ?? 0);
+  }
+  if (report.retention?.overdueBlocks != null) add("RetentionOverdueBlocks", "Count", report.retention.overdueBlocks);
   if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
   add("RunDurationMs", "Milliseconds", report.stats.durationMs);
 
