@@ -70,7 +70,7 @@ describe("compactor and retention alerts", () => {
   });
 
   it("retention not applied: a warning once", () => {
-    const retention = { expected: "30d", oldestMaxTime: new Date(T0 - 40 * 24 * H).toISOString(), overdueBlocks: 12, oldestByCluster: [], checkedAt: new Date(T0).toISOString() };
+    const retention = { expected: "30d", oldestMaxTime: new Date(T0 - 40 * 24 * H).toISOString(), overdueBlocks: 12, oldestByCluster: [] };
     const sent = runs([at(compactor("ok"), { retention }), at(compactor("ok"), { retention }), at(compactor("ok"), { retention: { ...retention, overdueBlocks: 0 } })]);
     expect(sent[0]!.retention?.overdueBlocks).toBe(12);
     expect(severityOf(sent[0]!)).toBe("warning");

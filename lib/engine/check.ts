@@ -1,6 +1,7 @@
 import type { BucketReader } from "../bucket/bucket";
 import { evaluate, type Judgement } from "../health/evaluate";
 import type { Policy } from "../policy/policy";
+import { readRetention, retentionDue } from "../scan/retention";
 import { scanBucket, type ScanOptions } from "../scan/scan";
 import type { State } from "../state/state";
 
@@ -15,8 +16,18 @@ export async function checkBucket(
   const started = performance.now();
   const before = { ...bucket.requests };
   const { prefixesListed, metaRead, ...observed } = await scanBucket(bucket, prev, now, policy, opts);
+  // Once a day, after the scan: the judgement of new blocks never waits for it.
+  let retention;
+  if (observed.complete && retentionDue(prev, now, policy)) {
+    try {
+      retention = (await readRetention(bucket, now, policy, opts)) ?? undefined;
+    } catch {
+      retention = undefined; // the scan read the bucket: a failure here is retried by the next run
+    }
+  }
   const judgement = evaluate(prev, {
     ...observed,
+    ...(retention ? { retention } : {}),
     stats: {
       prefixesListed,
       metaRead,

@@ -60,8 +60,6 @@ export interface RetentionReport {
   overdueBlocks: number | null;
   /** The oldest data per cluster among the prefixes read, oldest first. */
   oldestByCluster: { cluster: string; oldestMaxTime: string }[];
-  /** When the bucket's start was last listed (ISO): once a day. */
-  checkedAt: string;
 }
 
 export interface ClusterVerdict {
