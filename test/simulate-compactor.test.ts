@@ -29,4 +29,18 @@ describe("compactor incidents in the fleet replay", () => {
     expect(score.falseWarnings).toEqual([]);
     expect(sim.results[0]!.replay.published.some((n) => n.compactor !== undefined)).toBe(false);
   }, 120_000);
+
+  it.each([["compactor-down"], ["compactor-slow"]])("%s", async (name) => {
+    const sim = await simulate({ scenario: scenario(name), schedules: [2 * HOUR], policy: DEFAULT_POLICY, bucket: "memory" });
+    const score = scoreCompactor(sim.timeline, sim.results[0]!.replay.published, DEFAULT_POLICY, 2 * HOUR);
+    expect(score.deviations).toEqual([]);
+    if (name === "compactor-down") {
+      expect(sim.timeline.compactorHalts).toHaveLength(1);
+      expect(score.incidents[0]).toMatchObject({ recoveries: 1 });
+      expect(score.incidents[0]!.warnedAt).not.toBeNull();
+    } else {
+      expect(sim.timeline.compactorHalts).toEqual([]);
+      expect(sim.results[0]!.replay.published.some((n) => n.compactor !== undefined)).toBe(false);
+    }
+  }, 120_000);
 });
