@@ -71,6 +71,7 @@ const cases: Case[] = [
   { name: "unreachable", args: () => check("unreachable") },
   { name: "bad-now", args: () => ["check", "--objstore.config-file", files.healthy!, "--now", "yesterday"] },
   { name: "bad-duration", args: () => check("healthy", "--stall-after", "4hours") },
+  { name: "bad-timeout", args: () => check("healthy", "--timeout", "soon") },
 ];
 
 beforeAll(async () => {
@@ -297,6 +298,7 @@ describe("check failures: exit 1, the reason on stderr, nothing on stdout", () =
     ["unreachable", /cannot reach the S3 endpoint .*ECONNREFUSED/],
     ["bad-now", /--now must be an ISO 8601 time/],
     ["bad-duration", /--stall-after: invalid duration "4hours"/],
+    ["bad-timeout", /--timeout: invalid duration "soon"/],
   ];
 
   it.each(failures)("%s", (name, reason) => {
@@ -315,7 +317,7 @@ describe("check failures: exit 1, the reason on stderr, nothing on stdout", () =
 
   it("prints nothing on stderr but the one-line reason for configuration and bucket errors", () => {
     const noisy = failures
-      .filter(([name]) => !["bad-now", "bad-duration"].includes(name))
+      .filter(([name]) => !["bad-now", "bad-duration", "bad-timeout"].includes(name))
       .map(([name]) => [name, result(name).stderr] as const)
       .filter(([, stderr]) => stderr.trimEnd().split("\n").length !== 1);
     // On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning on stderr at every S3 run.

@@ -3,7 +3,7 @@ import { renderBacktest } from "../../backtest/report";
 import { loadObjstoreConfig, openBucket } from "../../bucket/open";
 import { parseDuration } from "../../domain/duration";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
-import { commandArgs, nowFlag, outputFlag } from "../command-args";
+import { commandArgs, nowFlag, outputFlag, TIMEOUT_USAGE, timeoutFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const BACKTEST_USAGE = `Usage: blockwatch backtest --objstore.config-file FILE [options]
@@ -21,6 +21,7 @@ Options:
   --schedule DUR                how often the monitor runs (default 2h)
 ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
+${TIMEOUT_USAGE}
   --output table|json           (default table)
 
 Reads one GET per block whose ULID is within the window plus the lookback.`;
@@ -36,6 +37,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
       schedule: { type: "string" },
       ...POLICY_OPTIONS,
       concurrency: { type: "string" },
+      timeout: { type: "string" },
       output: { type: "string" },
     },
     BACKTEST_USAGE,
@@ -56,8 +58,9 @@ export async function backtestCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError("--concurrency must be a whole number of at least 1");
   const policy = buildPolicy(values);
 
+  const timeout = timeoutFlag(values.timeout);
   const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
-  const bucket = openBucket(cfg);
+  const bucket = openBucket(cfg, timeout);
   const result = await backtest(bucket, { now, windowMs: Math.round(days * 86_400_000), policy, scheduleMs, concurrency });
   if (output === "json") {
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

@@ -5,7 +5,7 @@ import { loadStateFile, saveStateFile, stateFileProblem } from "../../state/file
 import { emptyState } from "../../state/state";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
 import { renderReport } from "../report-table";
-import { commandArgs, nowFlag, outputFlag } from "../command-args";
+import { commandArgs, nowFlag, outputFlag, TIMEOUT_USAGE, timeoutFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const CHECK_USAGE = `Usage: blockwatch check --objstore.config-file FILE [options]
@@ -19,6 +19,7 @@ Options:
   --state FILE                  keep state between runs (default: none, a full look over the lookback)
 ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
+${TIMEOUT_USAGE}
   --output table|json           (default table)
 
 Exit codes: 0 no cluster stalled or missing, 2 at least one is (or the compactor is stalled), 1 the check itself failed.`;
@@ -33,6 +34,7 @@ export async function check(args: string[]): Promise<number> {
       state: { type: "string" },
       ...POLICY_OPTIONS,
       concurrency: { type: "string" },
+      timeout: { type: "string" },
       output: { type: "string" },
     },
     CHECK_USAGE,
@@ -48,8 +50,9 @@ export async function check(args: string[]): Promise<number> {
     const problem = await stateFileProblem(values.state);
     if (problem) throw new UsageError(`--state: ${problem}`);
   }
+  const timeout = timeoutFlag(values.timeout);
   const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
-  const bucket = openBucket(cfg);
+  const bucket = openBucket(cfg, timeout);
   const loaded = values.state ? await loadStateFile(values.state, now) : { state: null };
   if ("setAside" in loaded && loaded.setAside) {
     process.stderr.write(

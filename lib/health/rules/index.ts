@@ -1,6 +1,7 @@
 import type { Rule } from "../rule";
 import { compactor } from "./compactor";
 import { corrupt } from "./corrupt";
+import { coverage } from "./coverage";
 import { freshness } from "./freshness";
 import { newClusters } from "./new-clusters";
 import { overlaps } from "./overlaps";
@@ -12,4 +13,4 @@ import { unlabeled } from "./unlabeled";
  * Every health rule, in the order they report: freshness writes the cluster verdicts that later
  * rules read or annotate. Adding a rule: one file beside these, one line here, its tests.
  */
-export const RULES: readonly Rule<any>[] = [freshness, overlaps, partial, corrupt, unlabeled, newClusters, compactor, retention];
+export const RULES: readonly Rule<any>[] = [coverage, freshness, overlaps, partial, corrupt, unlabeled, newClusters, compactor, retention];

@@ -18,7 +18,7 @@ const internal: Fault = { kind: "error", status: 500, code: "InternalError", mes
 
 /** The parts of a state that are the verdict (not the ledger or the outbox ids). */
 export function verdictOf(s: State) {
-  return { cursor: s.cursor, streams: s.streams, clusters: s.clusters, pending: s.pending, recent: s.recent, corrupt: s.corrupt, unlabeled: s.unlabeled, overlaps: s.overlaps };
+  return { cursor: s.cursor, streams: s.streams, clusters: s.clusters, pending: s.pending, seen: s.seen, corrupt: s.corrupt, unlabeled: s.unlabeled, overlaps: s.overlaps };
 }
 
 export function same(a: unknown, b: unknown): boolean {
@@ -251,7 +251,7 @@ export const s3Unreadable: Scenario = {
 
     // Throttled for good, 40 s left (listing deadline 10 s in): the retries after the SDK's throttling
     // backoff stop at the deadline. With the whole run ahead this takes about a minute.
-    await failing("throttled for good", NOW + 1 * MIN, [{ name: "slowdown-forever", when: onBucket(["list", "get", "head"]), fault: slowDown }], /failed: SlowDown/, true, 40_000);
+    await failing("throttled for good", NOW + 1 * MIN, [{ name: "slowdown-forever", when: onBucket(["list", "get", "head"]), fault: slowDown }], /S3 kept throttling \(SlowDown\) .* lower the function's CONCURRENCY variable/, true, 40_000);
     await failing("connections reset for good", NOW + 2 * MIN, [{ name: "reset-forever", when: onBucket(["list", "get", "head"]), fault: { kind: "reset" } }], /cannot reach the S3 endpoint .*ECONNRESET/, false);
     // 31 s left: the deadline (1 s in) comes before the first retry's wait is over; no second one.
     const short = await failing("connections reset, 31 s left", NOW + 2 * MIN + 30_000, [{ name: "reset-forever-short", when: onBucket(["list", "get", "head"]), fault: { kind: "reset" } }], /cannot reach the S3 endpoint .*ECONNRESET/, false, 31_000);
