@@ -159,8 +159,11 @@ function buildConfig(raw) {
   }
   const remindEverySeconds = seconds(raw, 'remindEvery');
   const lookbackSeconds = seconds(raw, 'lookback');
-  seconds(raw, 'compactionBehindAfter');
-  seconds(raw, 'compactorStallAfter');
+  // Absent (an older caller): the handler's defaults.
+  const compactionBehindAfter = str(raw, 'compactionBehindAfter') || '12h';
+  const compactorStallAfter = str(raw, 'compactorStallAfter') || '24h';
+  seconds({ compactionBehindAfter }, 'compactionBehindAfter');
+  seconds({ compactorStallAfter }, 'compactorStallAfter');
   const retention = str(raw, 'retention');
   if (retention) seconds(raw, 'retention');
   const clusterOverrides = str(raw, 'clusterOverrides');
@@ -203,8 +206,8 @@ function buildConfig(raw) {
     stallAfter: str(raw, 'stallAfter'),
     remindEvery: str(raw, 'remindEvery'),
     lookback: str(raw, 'lookback'),
-    compactionBehindAfter: str(raw, 'compactionBehindAfter'),
-    compactorStallAfter: str(raw, 'compactorStallAfter'),
+    compactionBehindAfter,
+    compactorStallAfter,
     retention,
     lateAfterSeconds,
     stallAfterSeconds,

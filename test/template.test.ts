@@ -136,6 +136,9 @@ describe("the function", () => {
       METRIC_NAMESPACE: "Blockwatch",
       PER_CLUSTER_METRICS: "true",
       LOOKBACK: "7d",
+      COMPACTION_BEHIND_AFTER: "12h",
+      COMPACTOR_STALL_AFTER: "24h",
+      RETENTION: "",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",
