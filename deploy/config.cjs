@@ -203,6 +203,13 @@ function buildConfig(raw) {
   if (lookbackSeconds < stallAfterSeconds) {
     fail(`param "lookback" (${raw.lookback}) is shorter than "stallAfter" (${raw.stallAfter}): a stalled cluster's blocks would leave the lookback window before it is judged stalled; give a lookback of at least stallAfter`);
   }
+  // Absent (an older caller): the handler's defaults.
+  const compactionBehindAfter = str(raw, 'compactionBehindAfter') || '12h';
+  const compactorStallAfter = str(raw, 'compactorStallAfter') || '24h';
+  seconds({ compactionBehindAfter }, 'compactionBehindAfter');
+  seconds({ compactorStallAfter }, 'compactorStallAfter');
+  const retention = str(raw, 'retention');
+  if (retention) seconds(raw, 'retention');
   const clusterOverrides = str(raw, 'clusterOverrides');
   checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds, lookbackSeconds);
   const source = str(raw, 'source');
@@ -259,6 +266,9 @@ function buildConfig(raw) {
     stallAfter: str(raw, 'stallAfter'),
     remindEvery: str(raw, 'remindEvery'),
     lookback: str(raw, 'lookback'),
+    compactionBehindAfter,
+    compactorStallAfter,
+    retention,
     lateAfterSeconds,
     stallAfterSeconds,
     remindEverySeconds,

@@ -202,8 +202,11 @@ describe("check --output json", () => {
       bytesUploaded: 0,
       streams: [],
       source: "thanos",
+      compactedUntil: null,
     });
     expect(report.clusters.find((c) => c.cluster === "prod-us-east-1")!.streams).toHaveLength(2);
+    // The compactor halted on the cluster-one overlap two days ago.
+    expect((report as never as { compactor: unknown }).compactor).toMatchObject({ status: "stalled", haltedOnOverlaps: true });
     expect(report.partialBlocks).toEqual([{ block: expect.any(String), ageSeconds: 5 * 3600 }]);
     // A corrupt meta.json is a finding, not a crash.
     expect(report.corruptBlocks).toEqual([{ block: expect.any(String), reason: expect.stringMatching(/^meta\.json is not JSON/) }]);
@@ -263,6 +266,9 @@ describe("check, table output", () => {
     expect(r.stdout).toContain("give each cluster a unique prometheus.server.global.external_labels.cluster_id");
     expect(r.stdout).toMatch(/^- partial block /m);
     expect(r.stdout).toMatch(/^- corrupt block /m);
+    expect(r.stdout).toMatch(/^Compactor: stalled, last compaction 2d\d*h? ago/m);
+    expect(r.stdout).toContain("it has most likely halted on these overlaps");
+    expect(r.stdout).toMatch(/^- compactor stalled: /m);
   });
 
   it("shows control characters in names and labels escaped, never raw", () => {

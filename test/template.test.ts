@@ -148,6 +148,9 @@ describe("the function", () => {
       ETL_LATE_AFTER: "3h",
       ETL_STALL_AFTER: "6h",
       ETL_CLUSTER_OVERRIDES: "",
+      COMPACTION_BEHIND_AFTER: "12h",
+      COMPACTOR_STALL_AFTER: "24h",
+      RETENTION: "",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",

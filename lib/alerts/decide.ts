@@ -25,6 +25,8 @@ export const findingKey = {
   corrupt: (block: string) => `corrupt:${block}`,
   dataGap: (g: { cluster: string; kind: string; from: string }) => `gap:${g.cluster}:${g.kind}:${g.from}`,
   corruptFile: (file: string) => `corrupt-file:${file}`,
+  compactorStalled: "compactor:stalled",
+  retentionOverdue: "retention:overdue",
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -121,6 +123,16 @@ export function decideAlerts(
     groups.set(key, g);
   }
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
+  // The compactor: stalled is told once and its end once (behind is dashboard only); unknown (its
+  // blocks left the lookback) is no recovery.
+  const compactor = report.compactor;
+  if (compactor?.status === "stalled") {
+    if (firstSight(findingKey.compactorStalled)) n.compactor = { state: "stalled", report: compactor };
+  } else if (toldFindings.has(findingKey.compactorStalled)) {
+    if (compactor === undefined || compactor.status === "unknown") findings.push(findingKey.compactorStalled);
+    else n.compactor = { state: "resumed", report: compactor };
+  }
+  if ((report.retention?.overdueBlocks ?? 0) > 0 && firstSight(findingKey.retentionOverdue)) n.retention = report.retention!;
 
   const gaps = (report.dataGaps ?? []).filter((g) => firstSight(findingKey.dataGap(g)));
   if (gaps.length > 0) n.dataGaps = gaps;

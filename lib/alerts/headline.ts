@@ -20,6 +20,9 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   if (n.corruptBlocks.length > 0) parts.push(count(n.corruptBlocks.length, "corrupt block"));
   if (n.partialBlocks.length > 0) parts.push(count(n.partialBlocks.length, "partial upload"));
   if (n.unlabeled.length > 0) parts.push(count(n.unlabeled.length, "unlabeled label set"));
+  if (n.compactor?.state === "stalled") parts.push(n.compactor.report.haltedOnOverlaps ? "compactor halted on overlaps" : "compactor stalled");
+  if (n.retention) parts.push("retention not applied");
+  if (n.compactor?.state === "resumed") parts.push("compactor resumed");
   clusters(n.recovered.map((r) => r.verdict.cluster), "recovered");
   if (n.newClusters.length === 1) parts.push(`new cluster ${name(n.newClusters[0]!.cluster)}`);
   else if (n.newClusters.length > 1) parts.push(count(n.newClusters.length, "new cluster"));

@@ -10,6 +10,8 @@ export interface GuideOptions {
   deployment?: string;
   /** Service account holding the IAM role the sidecar uploads with. */
   serviceAccount?: string;
+  /** Deployment of the Thanos compactor. */
+  compactorDeployment?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
   const ns = name(options.namespace, K8S_NAME_RE, "kubecost");
   const deploy = name(options.deployment, K8S_NAME_RE, "kubecost-prometheus-server");
   const sa = name(options.serviceAccount, K8S_NAME_RE, "kubecost-serviceaccount");
+  const compact = name(options.compactorDeployment, K8S_NAME_RE, "kubecost-thanos-compact");
   const bucket = name(options.bucket, BUCKET_RE, "YOUR-THANOS-BUCKET");
   const steps: Step[] = [];
   if (n.bucket?.state === "unreadable") {
@@ -102,6 +105,36 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
       { text: "). Give each cluster its own " },
       CLUSTER_ID,
       { text: "; the compactor stays halted until the overlapping blocks are marked for deletion." },
+    ]);
+  }
+  if (n.compactor?.state === "stalled") {
+    const logs = { cmd: `kubectl logs -n ${ns} deploy/${compact} | grep -iE "halting|error"` };
+    steps.push(
+      n.compactor.report.haltedOnOverlaps
+        ? [
+            { text: 'The compactor has most likely halted on the overlaps. Confirm: its log says "critical error detected; halting" (or its metric ' },
+            { code: "thanos_compact_halted" },
+            { text: " is 1):" },
+            logs,
+            { text: "\n   Mend: after fixing the duplicate " },
+            CLUSTER_ID,
+            { text: ", delete one side's overlapping blocks or mark them no-compact (" },
+            { code: "thanos tools bucket mark --marker=no-compact-mark.json" },
+            { text: "), then restart the compactor." },
+          ]
+        : [
+            { text: "Is the compactor running? A halted one logs \"critical error detected; halting\" (metric " },
+            { code: "thanos_compact_halted" },
+            { text: " 1); retention and downsampling stop with it:" },
+            logs,
+          ],
+    );
+  }
+  if (n.retention) {
+    steps.push([
+      { text: "Retention is not applied: check the compactor runs (above) and its " },
+      { code: "--retention.resolution-raw" },
+      { text: " flag (Kubecost's chart: thanos.compact.retentionResolutionRaw)." },
     ]);
   }
   if (n.unlabeled.length > 0) {

@@ -1,5 +1,5 @@
 import type { Labels } from "../domain/labels";
-import type { ClusterVerdict, CorruptFile, DataGap, Report } from "../health/report";
+import type { ClusterVerdict, CompactorReport, CorruptFile, DataGap, Report, RetentionReport } from "../health/report";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -41,6 +41,10 @@ export interface Notification {
   dataGaps?: DataGap[];
   /** Federated ETL: hourly files whose name does not parse, first seen this run (absent: none). */
   corruptFiles?: CorruptFile[];
+  /** The compactor stalled (warning, once) or compacts again (info, once). */
+  compactor?: { state: "stalled" | "resumed"; report: CompactorReport };
+  /** Data older than retention + 2 days remains (warning, once). */
+  retention?: RetentionReport;
 }
 
 export type BucketNews =
@@ -55,6 +59,7 @@ export function emptyNotification(at: number): Notification {
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
   if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length + etlFindings(n) > 0 || n.fleetConfig) return "warning";
+  if (n.compactor?.state === "stalled" || n.retention) return "warning";
   return "info";
 }
 
@@ -65,7 +70,9 @@ export function isEmpty(n: Notification): boolean {
       0 &&
     n.bucket === undefined &&
     !n.decommissioned?.length &&
-    n.fleetConfig === undefined
+    n.fleetConfig === undefined &&
+    n.compactor === undefined &&
+    n.retention === undefined
   );
 }
 
@@ -76,6 +83,7 @@ export function isEmpty(n: Notification): boolean {
  */
 export function soleCluster(n: Notification): string | null {
   if (n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0 || n.bucket !== undefined || n.fleetConfig) return null;
+  if (n.compactor !== undefined || n.retention !== undefined) return null; // the whole bucket's, no cluster's
   const names = new Set<string>([
     ...n.down.map((v) => v.cluster),
     ...n.reminders.map((v) => v.cluster),

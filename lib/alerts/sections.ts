@@ -71,6 +71,17 @@ export function sections(n: Notification): Section[] {
   const partialText = (p: Notification["partialBlocks"][number], block: string) =>
     `${block}: no meta.json, no activity for ${lag(p.ageSeconds)}`;
 
+  const compactorText = (c: NonNullable<Notification["compactor"]>, block: (b: string) => string) =>
+    c.state === "stalled"
+      ? `no compactor block since ${stamp(c.report.lastCompactionAt, now)}; ${count(c.report.backlogBlocks, "level-1 block")} wait` +
+        (c.report.oldestBacklogBlock !== null ? `, the oldest ${block(c.report.oldestBacklogBlock)} for ${lag(c.report.oldestBacklogSeconds)}` : "") +
+        (c.report.haltedOnOverlaps ? "; most likely halted on the overlaps" : "")
+      : `compacting again: last compaction ${stamp(c.report.lastCompactionAt, now)}, ${count(c.report.backlogBlocks, "compactable block")} wait`;
+  const retentionText = (r: NonNullable<Notification["retention"]>) =>
+    `${count(r.overdueBlocks ?? 0, "block")} hold data older than the expected ${plainText(r.expected ?? "", 20)} + 2 days; oldest data ${stamp(r.oldestMaxTime, now)}`;
+  const compactorNews = n.compactor?.state === "stalled" ? [n.compactor] : [];
+  const compactorBack = n.compactor?.state === "resumed" ? [n.compactor] : [];
+  const retention = n.retention ? [n.retention] : [];
   const stalled = n.down.filter((v) => v.status === "stalled");
   const missing = n.down.filter((v) => v.status === "missing");
   const unreadable = n.bucket?.state === "unreadable" ? [n.bucket] : [];
@@ -91,6 +102,13 @@ export function sections(n: Notification): Section[] {
       (o) => `- ${overlapText(o, plainText(o.cluster), labelsText(o.labels), false)}`,
       (o) => `• ${overlapText(o, chatCode(o.cluster), chatCode(labelsText(o.labels), 300), true)}`,
     ),
+    section(
+      "Compactor stalled (retention and downsampling stop with it)",
+      compactorNews,
+      (c) => `- ${compactorText(c, (b) => plainText(b, 40))}`,
+      (c) => `• ${compactorText(c, (b) => chatCode(b, 40))}`,
+    ),
+    section("Retention not applied", retention, (r) => `- ${retentionText(r)}`, (r) => `• ${retentionText(r)}`),
     section(
       "Corrupt blocks",
       n.corruptBlocks,
@@ -126,6 +144,12 @@ export function sections(n: Notification): Section[] {
       n.recovered,
       (r) => `- ${recoveredText(r, plainText(r.verdict.cluster))}`,
       (r) => `• ${recoveredText(r, chatCode(r.verdict.cluster))}`,
+    ),
+    section(
+      "Compactor resumed",
+      compactorBack,
+      (c) => `- ${compactorText(c, (b) => plainText(b, 40))}`,
+      (c) => `• ${compactorText(c, (b) => chatCode(b, 40))}`,
     ),
     section(
       "New clusters",

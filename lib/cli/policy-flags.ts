@@ -16,6 +16,9 @@ export const POLICY_OPTIONS = {
   "etl-late-after": { type: "string" },
   "etl-stall-after": { type: "string" },
   "etl-cluster-threshold": { type: "string", multiple: true },
+  "compaction-behind-after": { type: "string" },
+  "compactor-stall-after": { type: "string" },
+  retention: { type: "string" },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -28,7 +31,10 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --etl-late-after DUR          Federated ETL: lag of the staler of allocations/assets 1h files above
                                 which a cluster is late (default 3h)
   --etl-stall-after DUR         Federated ETL: ... stalled (default 6h)
-  --etl-cluster-threshold SPEC  Federated ETL per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)`;
+  --etl-cluster-threshold SPEC  Federated ETL per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
+  --compaction-behind-after DUR compactor behind when a compactable block waited longer (default 12h)
+  --compactor-stall-after DUR   compactor stalled after this without a compactor block (default 24h)
+  --retention DUR               raw retention the compactor should apply (e.g. 1825d): checked daily`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -71,7 +77,11 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
       },
       clusters: etlClusters,
     },
+    compactionBehindAfterMs: dur("compaction-behind-after", DEFAULT_POLICY.compactionBehindAfterMs),
+    compactorStallAfterMs: dur("compactor-stall-after", DEFAULT_POLICY.compactorStallAfterMs),
+    retentionMs: str("retention") === undefined ? null : dur("retention", 0),
   };
+  if (policy.retentionMs !== null && policy.retentionMs <= 0) throw new UsageError("--retention must be above 0 (e.g. 1825d)");
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
   try {
     validatePolicy(policy);

@@ -4,13 +4,37 @@ import type { Report } from "../health/report";
 import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
-const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", "data gap": "yellow", new: "dim" };
+const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", "data gap": "yellow", "compactor stalled": "red", "compactor behind": "yellow", new: "dim" };
 
 /** `thanos`, `federated-etl`, or for a cluster in both the deciding one and the other's status. */
 function sourceCell(c: Report["clusters"][number]): string {
   const own = c.source ?? "thanos";
   const other = c.sources?.[1];
   return other ? `${own} (+${other.source} ${other.status})` : own;
+}
+
+function compactorLine(report: Report, ago: (iso: string | null) => string): string {
+  const c = report.compactor!;
+  const waiting =
+    c.backlogBlocks > 0 ? `${c.backlogBlocks} compactable blocks wait (oldest ${formatDuration((c.oldestBacklogSeconds ?? 0) * 1000)})` : "no compactable block waits";
+  if (c.status === "unknown") {
+    const why =
+      c.unknownReason === "none-deployed"
+        ? "none seems to be deployed (or it stopped before the lookback began)"
+        : "too little history yet to tell whether one is deployed";
+    return `Compactor: unknown: no compactor block within the lookback window; ${why}; ${waiting}.`;
+  }
+  const ds = c.downsampling ? `; downsampling ${c.downsampling.status}${c.downsampling.waitingBlocks > 0 ? ` (${c.downsampling.waitingBlocks} 2-day blocks wait)` : ""}` : "";
+  return `Compactor: ${c.status}, last compaction ${ago(c.lastCompactionAt)}, ${waiting}${ds}.`;
+}
+
+function retentionLine(r: NonNullable<Report["retention"]>): string {
+  const oldest = r.oldestMaxTime ? `oldest data ends ${r.oldestMaxTime.slice(0, 10)}` : "no block read";
+  if (r.expected === null) {
+    const per = r.oldestByCluster.slice(0, 3).map((c) => `${printable(c.cluster, 40)} ${c.oldestMaxTime.slice(0, 10)}`);
+    return `Retention: not checked (--retention); ${oldest}${per.length ? ` (${per.join(", ")}${r.oldestByCluster.length > 3 ? ", …" : ""})` : ""}.`;
+  }
+  return `Retention: expected ${r.expected}; ${oldest}; ${r.overdueBlocks ?? 0} blocks overdue (older than retention + 2 days).`;
 }
 
 /** The report for people: clusters worst first, then every finding with its next step. */
@@ -36,13 +60,14 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
       );
     }
   } else {
-    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "STREAMS", "NEWEST BLOCK", "SOURCE"]];
+    const rows = [["CLUSTER", "STATUS", "DATA LAG", "LAST UPLOAD", "COMPACTED UNTIL", "STREAMS", "NEWEST BLOCK", "SOURCE"]];
     for (const c of report.clusters) {
       rows.push([
         printable(c.cluster, 60),
         c.silenced ? `${c.status} (silenced)` : c.status,
         c.dataLagSeconds === null ? "-" : formatDuration(c.dataLagSeconds * 1000),
         ago(c.lastUploadAt),
+        ago(c.compactedUntil ?? null),
         String(c.streams.length),
         c.newestBlock === null ? "-" : printable(c.newestBlock, 60),
         sourceCell(c),
@@ -65,6 +90,8 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
     out.push(`Decommissioned (not judged): ${report.decommissioned.map((d) => printable(d.cluster, 60)).join(", ")}.`);
   }
   if (!report.complete) out.push(paint("yellow", "This run stopped before the end of the listing: newer blocks were not read yet."));
+  if (report.compactor) out.push(compactorLine(report, ago));
+  if (report.retention) out.push(retentionLine(report.retention));
 
   const findings = reportFindings(report, opts.clusterLabel).map(
     (f) => `${paint(KIND_COLOUR[f.kind], f.kind)} ${joinParts(f.summary, printable)}\n  Next: ${joinParts(f.next, printable)}`,

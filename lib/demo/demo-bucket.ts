@@ -16,7 +16,8 @@ export interface DemoBucket {
  * a Prometheus without cluster_id, an expected cluster that never uploaded, and the junk Thanos
  * and Kubecost leave at the top level. Beside them, two Kubecost 2.x clusters federated through
  * Federated ETL (federated/<cluster_id>/): one healthy, one whose uploads stopped 8 hours ago, and
- * the aggregator's combined/ folder, which is no cluster.
+ * the aggregator's combined/ folder, which is no cluster. The compactor halted on
+ * the overlap two days ago: no compactor block since, and the level-1 blocks pile up.
  */
 export function demoBucket(now: number, seed = 7): DemoBucket {
   const random = seededRandom(seed);
@@ -24,17 +25,19 @@ export function demoBucket(now: number, seed = 7): DemoBucket {
   const from = now - 3 * day;
   const lateEnd = now - 3 * HOUR - 45 * 60_000;
   const lateOffset = lateEnd - Math.floor(lateEnd / BLOCK_MS) * BLOCK_MS;
+  // The compactor halted on the overlapping cluster-one blocks: it compacted nothing after this.
+  const halted = now - 2 * day;
   const blocks = [
-    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-us-east-1", prometheus_replica: "r0" }, from }, now, random), now, random),
-    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-us-east-1", prometheus_replica: "r1" }, from }, now, random), now, random),
-    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-eu-west-1" }, from }, now, random), now, random),
-    // The sidecar lost its IAM role 9 hours ago; the compactor still writes fresh blocks of its old data.
-    ...compactStream(sidecarBlocks({ labels: { cluster_id: "staging-ap-south-1" }, from, stopAt: now - 9 * HOUR }, now, random), now, random, HOUR),
+    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-us-east-1", prometheus_replica: "r0" }, from }, now, random), halted, random),
+    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-us-east-1", prometheus_replica: "r1" }, from }, now, random), halted, random),
+    ...compactStream(sidecarBlocks({ labels: { cluster_id: "prod-eu-west-1" }, from }, now, random), halted, random),
+    // The sidecar lost its IAM role 9 hours ago.
+    ...compactStream(sidecarBlocks({ labels: { cluster_id: "staging-ap-south-1" }, from, stopAt: now - 9 * HOUR }, now, random), halted, random, HOUR),
     // Its newest data ends 3h45m ago: late, not yet stalled.
     ...sidecarBlocks({ labels: { cluster_id: "dev-us-west-2" }, from: now - day, offsetMs: lateOffset, stopAt: now - 2 * HOUR }, now, random),
-    // Two clusters installed with the chart's default cluster_id.
-    ...sidecarBlocks({ labels: { cluster_id: "cluster-one" }, from: now - day }, now, random),
-    ...sidecarBlocks({ labels: { cluster_id: "cluster-one" }, from: now - 10 * HOUR, offsetMs: 17 * 60_000 }, now, random),
+    // Two clusters installed with the chart's default cluster_id, the second 2 days 6 hours ago.
+    ...sidecarBlocks({ labels: { cluster_id: "cluster-one" }, from }, now, random),
+    ...sidecarBlocks({ labels: { cluster_id: "cluster-one" }, from: halted - 6 * HOUR, offsetMs: 17 * 60_000 }, now, random),
     // A Prometheus without external_labels.cluster_id.
     ...sidecarBlocks({ labels: { prometheus: "monitoring/k8s" }, from: now - 6 * HOUR }, now, random),
   ];

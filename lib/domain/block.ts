@@ -21,7 +21,15 @@ export interface Block {
   uploadTime: number;
   /** Sum of thanos.files[].size_bytes, null when the meta lists no files (Thanos < 0.17). */
   sizeBytes: number | null;
+  /**
+   * compaction.sources of a compacted block (level >= 2): the level-1 ULIDs it was made of, at most
+   * MAX_SOURCES. Absent on level-1 blocks, whose only source is themselves.
+   */
+  sources?: readonly string[];
 }
+
+/** A 14-day level-4 block of 2h blocks has 168 sources; anything beyond this is not kept. */
+export const MAX_SOURCES = 1000;
 
 /** Only sidecar and receive blocks prove that a cluster's Prometheus is shipping. */
 export function isShippedBySidecar(block: Pick<Block, "source">): boolean {

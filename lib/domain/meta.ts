@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Block } from "./block";
+import { MAX_SOURCES, type Block } from "./block";
 import { ulidTime } from "./ulid";
 
 /** meta.json above this size is not read whole and is reported corrupt (DOMAIN.md section 4). */
@@ -19,6 +19,7 @@ const MetaSchema = z.object({
     .object({
       level: z.number().int().min(1).optional(),
       hints: z.array(z.unknown()).optional(),
+      sources: z.array(z.unknown()).optional().catch(undefined),
     })
     .optional()
     .catch(undefined),
@@ -78,6 +79,9 @@ export function parseMeta(prefixUlid: string, body: string, lastModified: number
   const files = m.thanos?.files;
   const sizes = files?.map((f) => f.size_bytes).filter((s): s is number => typeof s === "number");
   const uploadTime = m.thanos?.upload_time ? Date.parse(m.thanos.upload_time) : NaN;
+  const level = m.compaction?.level ?? 1;
+  // Only a compacted block's sources say something (which level-1 blocks are compacted); bounded.
+  const sources = level >= 2 ? (m.compaction?.sources ?? []).filter((x): x is string => typeof x === "string" && x.length === 26).slice(0, MAX_SOURCES) : [];
   return {
     ok: true,
     block: {
@@ -88,11 +92,12 @@ export function parseMeta(prefixUlid: string, body: string, lastModified: number
       // A null-prototype copy: label names such as __proto__ are data, not object machinery.
       labels: Object.assign(Object.create(null), labels) as Record<string, string>,
       resolution: m.thanos?.downsample?.resolution ?? 0,
-      level: m.compaction?.level ?? 1,
+      level,
       source: m.thanos?.source ?? "",
       outOfOrder: (m.compaction?.hints ?? []).includes("from-out-of-order"),
       uploadTime: Number.isFinite(uploadTime) ? uploadTime : lastModified,
       sizeBytes: sizes && sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) : null,
+      ...(sources.length > 0 ? { sources } : {}),
     },
   };
 }

@@ -6,6 +6,7 @@ import { FEDERATED_ROOT } from "../federated/layout";
 import { evaluate, type Judgement, type ObservedBlock } from "../health/evaluate";
 import type { RunStats } from "../health/report";
 import type { Policy } from "../policy/policy";
+import { readRetention, retentionDue } from "../scan/retention";
 import { scanBucket, type ScanOptions } from "../scan/scan";
 import type { State } from "../state/state";
 import { mergeSources } from "./merge";
@@ -50,7 +51,16 @@ export async function inspectBucket(
     prefixesListed = p;
     metaRead = m;
     blocks = observed.blocks;
-    thanos = evaluate(prev, { ...observed, stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
+    // Once a day, after the scan: the judgement of new blocks never waits for it.
+    let retention;
+    if (observed.complete && retentionDue(prev, now, policy)) {
+      try {
+        retention = (await readRetention(bucket, now, policy, opts)) ?? undefined;
+      } catch {
+        retention = undefined; // the scan read the bucket: a failure here is retried by the next run
+      }
+    }
+    thanos = evaluate(prev, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
   }
 
   let etl: EtlJudgement | null = null;

@@ -3,6 +3,7 @@ import { clusterOf, streamKey } from "../domain/labels";
 import { ulidTime } from "../domain/ulid";
 import type { Policy } from "../policy/policy";
 import type { State, StreamState } from "../state/state";
+import type { RetentionReading } from "../state/lifecycle-state";
 import type { Report, RunStats } from "./report";
 import type { Observed, Outcome, Run } from "./rule";
 import { iso } from "./rule";
@@ -32,6 +33,8 @@ export interface Observation {
   /** Blocks of earlier findings now marked for deletion or without meta.json: out of every finding. */
   forgotten: string[];
   stats: RunStats;
+  /** This run's look at the bucket's oldest prefixes (once a day, lib/scan/retention.ts); absent otherwise. */
+  retention?: RetentionReading;
 }
 
 export interface Judgement {

@@ -5,7 +5,7 @@ import type { Report } from "./report";
 /** Our own words, or a value from someone else's config or bucket (escaped by the channel). */
 export type Part = string | { value: string; max?: number };
 
-export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "new";
+export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "compactor stalled" | "compactor behind" | "new";
 
 /** One finding of a report with its next step, in the words the table prints (and the board shows). */
 export interface Finding {
@@ -23,6 +23,7 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
   const ago = (iso: string | null) => (iso ? `${formatDuration(now - Date.parse(iso))} ago` : "-");
   const v = (value: string, max = 60): Part => ({ value, max });
   const label = clusterLabel;
+  const compactor = report.compactor;
   const out: Finding[] = [];
   for (const c of report.clusters) {
     if (c.status === "missing") {
@@ -82,7 +83,46 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
         ": give each cluster a unique prometheus.server.global.external_labels.",
         v(label),
         ". The compactor halts on overlapping blocks.",
+        ...(compactor?.haltedOnOverlaps
+          ? [
+              `\n  The compactor has written no block since ${ago(compactor.lastCompactionAt)} while blocks wait: it has most likely halted on these overlaps.`,
+              `\n  Confirm: its logs say "critical error detected; halting" (kubectl logs <thanos-compact pod> | grep -i halting), or its metric thanos_compact_halted is 1.`,
+              "\n  Mend: after fixing the duplicate ",
+              v(label),
+              ", delete one side's overlapping blocks or mark them no-compact (thanos tools bucket mark --marker=no-compact-mark.json --id=ULID --details=duplicate), then restart the compactor.",
+            ]
+          : []),
       ],
+    });
+  }
+  if (compactor?.status === "stalled") {
+    out.push({
+      kind: "compactor stalled",
+      severity: "warning",
+      cluster: null,
+      summary: [
+        `no compactor block since ${ago(compactor.lastCompactionAt)}; ${compactor.backlogBlocks} level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}.`,
+      ],
+      next: [
+        compactor.haltedOnOverlaps
+          ? "see the overlap finding above: it has most likely halted on those blocks."
+          : 'is the compactor running? kubectl logs <thanos-compact pod> | grep -iE "halting|error"; thanos_compact_halted 1 means it halted (overlaps, a corrupt block); retention and downsampling stop with it, and queries slow down as level-1 blocks pile up.',
+      ],
+    });
+  } else if (compactor?.status === "behind") {
+    const ds = compactor.downsampling;
+    out.push({
+      kind: "compactor behind",
+      severity: "info",
+      cluster: null,
+      summary: [
+        (compactor.backlogBlocks > 0
+          ? `${compactor.backlogBlocks} compactable level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}`
+          : "level-1 blocks are compacted on time") +
+          (ds?.status === "behind" ? `; ${ds.waitingBlocks} 2-day raw blocks wait for their 5m copy, the oldest for ${formatDuration((ds.oldestWaitingSeconds ?? 0) * 1000)}` : "") +
+          ".",
+      ],
+      next: ["the compactor runs but does not keep up: check its CPU and memory limits and its logs (kubectl logs <thanos-compact pod>); raise --compact.concurrency or give it more resources."],
     });
   }
   for (const p of report.partialBlocks) {

@@ -24,6 +24,10 @@ export interface Report {
   dataGaps?: DataGap[];
   /** Federated ETL hourly files whose name does not parse (`<start>-<end>`). */
   corruptFiles?: CorruptFile[];
+  /** The compactor's health, fleet-wide (rules/compactor.ts). */
+  compactor?: CompactorReport;
+  /** The bucket's oldest data, read once a day (rules/retention.ts); null before the first reading. */
+  retention?: RetentionReport | null;
 }
 
 /** Where a verdict's data comes from: Thanos blocks, or Kubecost 2.x Federated ETL files. */
@@ -55,6 +59,49 @@ export interface SourceVerdict {
   lastUploadAt: string | null;
 }
 
+export type CompactorStatus = "ok" | "behind" | "stalled" | "unknown";
+
+export interface CompactorReport {
+  status: CompactorStatus;
+  /**
+   * Why `unknown` (no compactor block within the lookback): `none-deployed` when a compactable
+   * block has waited longer than the stall threshold (or the compactor stopped before the
+   * lookback began), `too-little-history` otherwise. Null unless unknown.
+   */
+  unknownReason: "none-deployed" | "too-little-history" | null;
+  /** Upload time of the newest compactor block within the lookback (ISO), or null. */
+  lastCompactionAt: string | null;
+  /** Compactable level-1 blocks (their 8h window ended, not their stream's newest) not compacted yet. */
+  backlogBlocks: number;
+  oldestBacklogBlock: string | null;
+  /** How long the oldest of them has been compactable (whole seconds), or null. */
+  oldestBacklogSeconds: number | null;
+  /** Stalled while overlaps exist: it has most likely halted on them. */
+  haltedOnOverlaps: boolean;
+  /** Present only where the bucket is downsampled (a 5m block within the lookback). */
+  downsampling?: DownsamplingReport;
+}
+
+export interface DownsamplingReport {
+  status: "ok" | "behind";
+  /** Raw blocks of 40h or more without their 5m copy. */
+  waitingBlocks: number;
+  oldestWaitingBlock: string | null;
+  /** Since the oldest of them was written (whole seconds), or null. */
+  oldestWaitingSeconds: number | null;
+}
+
+export interface RetentionReport {
+  /** The raw retention blockwatch was told to expect (ISO 8601 duration style, e.g. 1825d); null when not told. */
+  expected: string | null;
+  /** Oldest maxTime among the oldest prefixes read (ISO), or null for an empty bucket. */
+  oldestMaxTime: string | null;
+  /** Blocks holding data older than retention + 2 days (the delete delay); null without a retention. */
+  overdueBlocks: number | null;
+  /** The oldest data per cluster among the prefixes read, oldest first. */
+  oldestByCluster: { cluster: string; oldestMaxTime: string }[];
+}
+
 export interface ClusterVerdict {
   cluster: string;
   status: ClusterStatus;
@@ -81,12 +128,16 @@ export interface ClusterVerdict {
   sources?: SourceVerdict[];
   /** Why the status, where the lag alone does not say it (a Federated ETL kind without files). */
   reason?: string;
+  /** Newest maxTime of the cluster's level >= 2 blocks (ISO), or null (rules/compactor.ts). */
+  compactedUntil?: string | null;
 }
 
 export interface StreamVerdict {
   labels: Labels;
   status: Exclude<ClusterStatus, "missing">;
   dataLagSeconds: number;
+  /** Newest maxTime of the stream's 5m blocks (ISO) or null; present only where the bucket is downsampled. */
+  downsampledUntil?: string | null;
 }
 
 export interface RunStats {

@@ -74,6 +74,12 @@ export function metricData(report: Report, options: MetricDataOptions = {}): Met
     add("EtlDataGaps", "Count", report.dataGaps?.length ?? 0);
     add("CorruptEtlFiles", "Count", report.corruptFiles?.length ?? 0);
   }
+  // The compactor, fleet-wide (no per-cluster cost): how long since its last block, what waits.
+  const compactor = report.compactor;
+  if (compactor) {
+    if (compactor.lastCompactionAt !== null) add("CompactionLagSeconds", "Seconds", Math.floor((nowMs - Date.parse(compactor.lastCompactionAt)) / 1000));
+    add("CompactionBacklogBlocks", "Count", compactor.backlogBlocks);
+  }
   if (options.heartbeat ?? report.complete) add("RunSucceeded", "Count", 1);
 
   if (options.perClusterMetrics ?? true) {

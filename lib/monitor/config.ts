@@ -54,6 +54,22 @@ const Env = z.object({
   REMIND_EVERY: duration("REMIND_EVERY", "24h"),
   LOOKBACK: duration("LOOKBACK", "7d"),
   CLUSTER_OVERRIDES: z.string().default(""),
+  COMPACTION_BEHIND_AFTER: duration("COMPACTION_BEHIND_AFTER", "12h"),
+  COMPACTOR_STALL_AFTER: duration("COMPACTOR_STALL_AFTER", "24h"),
+  RETENTION: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return null;
+      try {
+        const ms = parseDuration(v);
+        if (ms > 0) return ms;
+        throw new Error("must be above 0 (e.g. 1825d)");
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `RETENTION: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   SOURCE: z.enum(["thanos", "federated-etl", "auto"]).default("auto"),
   ETL_LATE_AFTER: duration("ETL_LATE_AFTER", "3h"),
@@ -81,6 +97,9 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     lookbackMs: e.LOOKBACK,
     remindEveryMs: e.REMIND_EVERY,
     etl: { defaults: { lateAfterMs: e.ETL_LATE_AFTER, stallAfterMs: e.ETL_STALL_AFTER }, clusters: parseClusterOverrides([e.ETL_CLUSTER_OVERRIDES]) },
+    compactionBehindAfterMs: e.COMPACTION_BEHIND_AFTER,
+    compactorStallAfterMs: e.COMPACTOR_STALL_AFTER,
+    retentionMs: e.RETENTION,
   };
   try {
     validatePolicy(policy);

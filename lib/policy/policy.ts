@@ -29,6 +29,12 @@ export interface Policy {
   remindEveryMs: number;
   /** Thresholds of the Kubecost 2.x Federated ETL source (lib/federated/policy.ts); absent: its defaults. */
   etl?: { defaults: Thresholds; clusters: Readonly<Record<string, Partial<Thresholds>>> };
+  /** A compactable level-1 block waiting longer than this: the compactor is `behind` (dashboard only). */
+  compactionBehindAfterMs: number;
+  /** No new compactor block for this long while compactable blocks wait: the compactor is `stalled`. */
+  compactorStallAfterMs: number;
+  /** The raw retention the compactor is meant to apply (--retention.resolution-raw); null: not checked. */
+  retentionMs: number | null;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -40,6 +46,10 @@ export const DEFAULT_POLICY: Policy = {
   partialAfterMs: parseDuration("2h"),
   overlapMemoryMs: parseDuration("8h"),
   remindEveryMs: parseDuration("24h"),
+  compactionBehindAfterMs: parseDuration("12h"),
+  // The Thanos mixin's ThanosCompactHasNotRun threshold.
+  compactorStallAfterMs: parseDuration("24h"),
+  retentionMs: null,
 };
 
 export function thresholdsFor(policy: Policy, cluster: string): Thresholds {

@@ -23,6 +23,8 @@ export interface CompactorOptions {
    * shared labels for deletion (thanos tools bucket mark) and restart the halted compactor at `restartAt`.
    */
   operator: { at: number; instance: string; labels: Labels; restartAt: number }[];
+  /** The compactor not running at all between these times (recorded as halts). */
+  down?: [number, number][];
 }
 
 export interface CompactorResult {
@@ -201,8 +203,19 @@ export function runCompactor(sidecarEvents: readonly BucketEvent[], level1: Read
   let opPtr = 0;
   let halted = false;
   let restartAt = Infinity;
+  let down = false;
   for (let t = opts.start; t < opts.horizon; ) {
     while (ptr < sidecarEvents.length && sidecarEvents[ptr]!.at <= t) apply(sidecarEvents[ptr++]!);
+    const isDown = (opts.down ?? []).some(([a, b]) => t >= a && t < b);
+    if (isDown !== down && !halted) {
+      if (isDown) out.halts.push([t, null]);
+      else out.halts[out.halts.length - 1]![1] = t;
+      down = isDown;
+    }
+    if (isDown) {
+      t += opts.intervalMs;
+      continue;
+    }
     while (opPtr < ops.length && ops[opPtr]!.at <= t) {
       const op = ops[opPtr++]!;
       const key = `${streamKey(op.labels)}@0`;

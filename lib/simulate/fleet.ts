@@ -21,6 +21,8 @@ export interface ScenarioOptions {
   /** Compactor raw-resolution retention (--retention.resolution-raw). */
   rawRetentionMs: number;
   compactorIntervalMs: number;
+  /** The compactor not running (pod evicted, scaled to zero) between these times, offsets from the monitoring start. */
+  compactorDown?: [number, number][];
   /** Incidents placed by hand; when set, `incidents` counts are ignored. */
   planned?: PlannedIncident[];
 }

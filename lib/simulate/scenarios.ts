@@ -103,4 +103,14 @@ export const TARGETED: TargetedScenario[] = [
       14,
     ),
   },
+  {
+    name: "compactor-down",
+    checks: "the compactor not running for 2 days: one warning within stall-after plus a window and one run, one recovery when it compacts again",
+    scenario: fleet([], 5, { compactorDown: [[DAY, 3 * DAY]] }),
+  },
+  {
+    name: "compactor-slow",
+    checks: "a compactor that runs every 20 hours: behind on the dashboard, never a warning",
+    scenario: fleet([], 4, { compactorIntervalMs: 20 * HOUR }),
+  },
 ];

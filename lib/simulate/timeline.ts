@@ -40,6 +40,7 @@ export function buildTimeline(s: ScenarioOptions): Timeline {
     retention: { raw: s.rawRetentionMs, fiveMinutes: 0, oneHour: 0 },
     downsample: true,
     operator: fleet.operator,
+    down: (s.compactorDown ?? []).map(([a, b]): [number, number] => [s.from + a, s.from + b]),
   });
   for (const p of partials) {
     const cleaned = compactor.partialsCleaned.get(p.ulid);

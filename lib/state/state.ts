@@ -4,6 +4,7 @@ import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
 import { LedgerSchema, type Ledger } from "../alerts/ledger";
 import { etlStateProblem, type EtlState } from "../federated/state";
+import { checkStreamLifecycle, parseLifecycle, STREAM_LIFECYCLE_KEYS, type Lifecycle, type StreamLifecycle } from "./lifecycle-state";
 
 /**
  * A block that may still decide a stream's freshness or last upload: [ulid, maxTime, resolution,
@@ -12,7 +13,7 @@ import { etlStateProblem, type EtlState } from "../federated/state";
 export type TopBlock = [string, number, number, number | null];
 
 /** What one stream (full label set) needs to be judged without re-reading its old blocks. */
-export interface StreamState {
+export interface StreamState extends StreamLifecycle {
   labels: Labels;
   cluster: string;
   /**
@@ -61,6 +62,8 @@ export interface State {
   outbox: Outbox | null;
   /** Kubecost 2.x Federated ETL source (lib/federated). Null or absent: that source never ran. */
   etl?: EtlState | null;
+  /** The compactor's and retention's fleet-wide memory (lifecycle-state.ts); absent in older states. */
+  lifecycle?: Lifecycle;
 }
 
 export interface Outbox {
@@ -137,9 +140,9 @@ function labels(v: unknown, path: Path): void {
 }
 /** Keeps only `keys`, like zod's object(): a field we did not write is not carried forward. */
 function strip(o: Obj, keys: readonly string[]): void {
-  let n = 0;
-  for (const k in o) n++;
-  if (n === keys.length) return; // every key was checked present: nothing else
+  let extra = false;
+  for (const k in o) if (!keys.includes(k)) extra = true;
+  if (!extra) return;
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
@@ -178,7 +181,8 @@ function checkStream(v: unknown, path: Path): void {
     int(c[0], [...path, "coverage", i, 0]);
     int(c[1], [...path, "coverage", i, 1]);
   }
-  strip(s, STREAM_KEYS);
+  checkStreamLifecycle(s, path, fail);
+  strip(s, [...STREAM_KEYS, ...STREAM_LIFECYCLE_KEYS]);
 }
 
 function checkRecords(v: unknown, path: Path, check: (item: Obj, path: Path) => void, keys: readonly string[]): void {
@@ -260,7 +264,8 @@ export function parseState(text: string): State {
     const problem = etlStateProblem(s.etl);
     if (problem) throw new StateCorruptError(`state ${problem}`);
   }
-  strip(s, STATE_KEYS);
+  s.lifecycle = parseLifecycle(s.lifecycle, fail);
+  strip(s, [...STATE_KEYS, "lifecycle"]);
   return s as unknown as State;
 }
 

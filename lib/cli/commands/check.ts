@@ -37,7 +37,7 @@ ${POLICY_USAGE}
 ${TIMEOUT_USAGE}
   --output table|json           (default table)
 
-Exit codes: 0 no cluster stalled or missing (silenced ones aside), 2 at least one is, 1 the check itself failed.`;
+Exit codes: 0 no cluster stalled or missing (silenced ones aside), 2 at least one is (or the compactor is stalled), 1 the check itself failed.`;
 
 /** A `--now` this far behind the clock gets the warning (a copied command a few minutes old does not). */
 const PAST_NOW_MS = 10 * 60_000;
@@ -134,6 +134,6 @@ export async function check(args: string[]): Promise<number> {
     process.stdout.write(renderReport(report, { colour, clusterLabel: policy.clusterLabel, location: bucket.location }) + "\n");
   }
   // A silenced cluster pages nobody: nor does it fail a scripted check.
-  return report.clusters.some((c) => isDown(c.status) && !c.silenced) ? 2 : 0;
+  return report.clusters.some((c) => isDown(c.status) && !c.silenced) || report.compactor?.status === "stalled" ? 2 : 0;
 }
 
