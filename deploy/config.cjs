@@ -212,12 +212,14 @@ function buildConfig(raw) {
   if (retention) seconds(raw, 'retention');
   const clusterOverrides = str(raw, 'clusterOverrides');
   checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds, lookbackSeconds);
-  const source = str(raw, 'source');
+  // Absent (an older caller): the handler's defaults.
+  const source = str(raw, 'source') || 'auto';
   if (!['thanos', 'federated-etl', 'auto'].includes(source)) fail(`param "source" must be thanos, federated-etl or auto: "${source}"`);
-  const etlLateAfterSeconds = seconds(raw, 'etlLateAfter');
-  const etlStallAfterSeconds = seconds(raw, 'etlStallAfter');
+  const etl = { etlLateAfter: str(raw, 'etlLateAfter') || '3h', etlStallAfter: str(raw, 'etlStallAfter') || '6h' };
+  const etlLateAfterSeconds = seconds(etl, 'etlLateAfter');
+  const etlStallAfterSeconds = seconds(etl, 'etlStallAfter');
   if (etlStallAfterSeconds < etlLateAfterSeconds) {
-    fail(`param "etlStallAfter" (${raw.etlStallAfter}) must be at least "etlLateAfter" (${raw.etlLateAfter}): raise etlStallAfter too`);
+    fail(`param "etlStallAfter" (${etl.etlStallAfter}) must be at least "etlLateAfter" (${etl.etlLateAfter}): raise etlStallAfter too`);
   }
   const etlClusterOverrides = str(raw, 'etlClusterOverrides');
   checkClusterOverrides(etlClusterOverrides, etlLateAfterSeconds, etlStallAfterSeconds, lookbackSeconds);

@@ -52,7 +52,7 @@ describe("escaping", () => {
 describe("blockwatch report (usage)", () => {
   it("needs --html", async () => {
     const r = await runCli(["report", "--objstore.config", "type: FILESYSTEM\nconfig:\n  directory: /nonexistent"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a usage error
     expect(r.stderr).toContain("--html FILE is required");
   });
 });

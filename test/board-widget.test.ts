@@ -99,7 +99,8 @@ describe("the board widget", () => {
       writeFileSync(file, `<!doctype html><meta charset="utf-8">${out}`);
       await page.goto(`file://${file}`);
       const rows = await page.locator("tr[data-cluster]").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-cluster"), tr.className]));
-      expect(rows.map((r) => r[0]).sort()).toEqual(report.clusters.map((c) => c.cluster).sort());
+      // The widget draws what the Thanos state holds; Federated ETL clusters are not on it yet.
+      expect(rows.map((r) => r[0]).sort()).toEqual(report.clusters.filter((c) => c.source !== "federated-etl").map((c) => c.cluster).sort());
       expect(rows[0]).toEqual(["prod-ap-northeast-1", "missing"]);
       expect(rows[1]).toEqual(["staging-ap-south-1", "stalled"]);
       // Timelines come from the saved state: each cluster with data has some drawn.

@@ -126,7 +126,7 @@ describe("a Kubecost bucket with Thanos blocks and Federated ETL", () => {
     const json = await runCli([...args, "--output", "json", "--source", "thanos"]);
     expect((JSON.parse(json.stdout) as Report).clusters.map((c) => c.source)).not.toContain("federated-etl");
     const bad = await runCli([...args, "--source", "etl"]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // a usage error
     expect(bad.stderr).toContain("--source must be one of thanos, federated-etl, auto");
   });
 });

@@ -46,6 +46,7 @@ describe("fleet config in the state bucket, end to end", () => {
       ALERT_TOPIC_ARN: topicArn,
       // Small fleets may still list clusters in the deployment: merged with the object's.
       EXPECTED_CLUSTERS: "prod-a",
+      PER_CLUSTER_METRICS: "true", // opt-in since the board took over the per-cluster view; this test reads them
     });
   const cliEnv = () => ({ AWS_ENDPOINT_URL_S3: server.address, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
 
