@@ -16,9 +16,12 @@ const MIN = 60_000;
 const T0 = Date.parse("2025-11-10T00:05:00Z");
 const policy: Policy = DEFAULT_POLICY;
 
-/** The verdict of a report: everything but run statistics and what depends on the previous run. */
+/**
+ * The verdict of a report: everything but run statistics and what depends on the previous run. The
+ * retention reading is taken once a day (rules/retention.ts): a run with state shows the day's.
+ */
 function verdict(r: Report) {
-  const { stats: _s, newClusters: _n, ...rest } = r;
+  const { stats: _s, newClusters: _n, retention: _r, ...rest } = r;
   return { ...rest, clusters: rest.clusters.map(({ since: _x, blocksUploaded: _b, bytesUploaded: _y, ...c }) => c) };
 }
 

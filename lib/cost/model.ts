@@ -62,8 +62,11 @@ export const DEFAULT_COST_INPUTS: CostInputs = {
   freeTier: false,
 };
 
-/** Metrics without a dimension, every run (metric-data.ts): 4 status counts, WorstDataLagSeconds, RunSucceeded. */
-export const RUN_METRICS = 6;
+/**
+ * Metrics without a dimension, every run (metric-data.ts): 4 status counts, WorstDataLagSeconds,
+ * RunSucceeded, and the compactor's CompactionLagSeconds and CompactionBacklogBlocks.
+ */
+export const RUN_METRICS = 8;
 /** Per cluster: DataLagSeconds, UploadAgeSeconds, BlocksUploaded, BytesUploaded, Stalled. */
 export const METRICS_PER_CLUSTER = 5;
 

@@ -5,7 +5,7 @@ import type { Report } from "./report";
 /** Our own words, or a value from someone else's config or bucket (escaped by the channel). */
 export type Part = string | { value: string; max?: number };
 
-export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "compactor stalled" | "compactor behind" | "new";
+export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "compactor" | "new";
 
 /** One finding of a report with its next step, in the words the table prints (and the board shows). */
 export interface Finding {
@@ -97,11 +97,11 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
   }
   if (compactor?.status === "stalled") {
     out.push({
-      kind: "compactor stalled",
+      kind: "compactor",
       severity: "warning",
       cluster: null,
       summary: [
-        `no compactor block since ${ago(compactor.lastCompactionAt)}; ${compactor.backlogBlocks} level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}.`,
+        `stalled: no compactor block since ${ago(compactor.lastCompactionAt)}; ${compactor.backlogBlocks} level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}.`,
       ],
       next: [
         compactor.haltedOnOverlaps
@@ -112,11 +112,12 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
   } else if (compactor?.status === "behind") {
     const ds = compactor.downsampling;
     out.push({
-      kind: "compactor behind",
+      kind: "compactor",
       severity: "info",
       cluster: null,
       summary: [
-        (compactor.backlogBlocks > 0
+        "behind: " +
+          (compactor.backlogBlocks > 0
           ? `${compactor.backlogBlocks} compactable level-1 blocks wait, the oldest (${compactor.oldestBacklogBlock}) for ${formatDuration((compactor.oldestBacklogSeconds ?? 0) * 1000)}`
           : "level-1 blocks are compacted on time") +
           (ds?.status === "behind" ? `; ${ds.waitingBlocks} 2-day raw blocks wait for their 5m copy, the oldest for ${formatDuration((ds.oldestWaitingSeconds ?? 0) * 1000)}` : "") +
