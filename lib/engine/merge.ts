@@ -2,7 +2,7 @@ import type { EtlJudgement } from "../federated/judge";
 import { worstFirst } from "../federated/judge";
 import type { EtlState } from "../federated/state";
 import type { Judgement } from "../health/evaluate";
-import type { ClusterVerdict, Report, RunStats, Source, SourceVerdict } from "../health/report";
+import { emptyReport, type ClusterVerdict, type Report, type RunStats, type Source, type SourceVerdict } from "../health/report";
 import type { State } from "../state/state";
 
 const summary = (v: ClusterVerdict): SourceVerdict => ({
@@ -39,17 +39,7 @@ export function mergeVerdicts(thanos: readonly ClusterVerdict[], etl: readonly C
 
 /** The report and state of a run with neither Thanos judgement: Federated ETL alone (`--source federated-etl`). */
 function withoutThanos(prev: State, now: number, stats: RunStats): Judgement {
-  const report: Report = {
-    now: new Date(now).toISOString(),
-    complete: true,
-    clusters: [],
-    partialBlocks: [],
-    corruptBlocks: [],
-    unlabeledBlocks: [],
-    overlaps: [],
-    newClusters: [],
-    stats,
-  };
+  const report = emptyReport(now, true, stats);
   return { state: { ...prev }, report };
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from "../domain/duration";
-import type { ClusterVerdict, CorruptFile, DataGap, StreamVerdict } from "../health/report";
+import { missingVerdict, type ClusterVerdict, type CorruptFile, type DataGap, type StreamVerdict } from "../health/report";
 import { STATUS_ORDER, statusForLag, type ClusterStatus } from "../health/status";
 import { ETL_KINDS, hourlyFolder, startAfterName, type EtlKind } from "./layout";
 import { etlThresholdsFor, type EtlPolicy } from "./policy";
@@ -108,19 +108,7 @@ export function judgeEtl(prev: EtlState | null, obs: EtlObservation, now: number
     const before = prev && Object.hasOwn(prev.clusters, name) ? prev.clusters[name] : undefined;
     const since = before && before.status === "missing" ? before.since : now;
     clusters[name] = { ...(clusters[name] ?? { allocations: null, assets: null, gaps: [], corrupt: [] }), status: "missing", since };
-    verdicts.push({
-      cluster: name,
-      status: "missing",
-      dataLagSeconds: null,
-      newestMaxTime: null,
-      lastUploadAt: null,
-      newestBlock: null,
-      since: iso(since),
-      blocksUploaded: 0,
-      bytesUploaded: 0,
-      streams: [],
-      source: "federated-etl",
-    });
+    verdicts.push({ ...missingVerdict(name, since), source: "federated-etl" });
   }
 
   verdicts.sort(worstFirst);

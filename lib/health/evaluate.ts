@@ -4,9 +4,8 @@ import { ulidTime } from "../domain/ulid";
 import type { Policy } from "../policy/policy";
 import type { State, StreamState } from "../state/state";
 import type { RetentionReading } from "../state/lifecycle-state";
-import type { Report, RunStats } from "./report";
+import { emptyReport, type Report, type RunStats } from "./report";
 import type { Observed, Outcome, Run } from "./rule";
-import { iso } from "./rule";
 import { RULES } from "./rules";
 
 export { paretoTops } from "./rules/freshness";
@@ -135,17 +134,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
       ledger: prev.ledger,
       outbox: prev.outbox,
     },
-    report: {
-      now: iso(now),
-      complete: obs.complete,
-      clusters: [],
-      partialBlocks: [],
-      corruptBlocks: [],
-      unlabeledBlocks: [],
-      overlaps: [],
-      newClusters: [],
-      stats: obs.stats,
-    },
+    report: emptyReport(now, obs.complete, obs.stats),
     verdicts: [],
   };
   RULES.forEach((rule, i) => rule.report(drafts[i], run, out));

@@ -149,3 +149,24 @@ export interface RunStats {
   /** Federated ETL hourly file names listed (absent when that source did not run). */
   hourlyFilesListed?: number;
 }
+
+/** A report with no verdict and no finding yet: what a run starts from (rules fill it in). */
+export function emptyReport(now: number, complete: boolean, stats: RunStats): Report {
+  return { now: new Date(now).toISOString(), complete, clusters: [], partialBlocks: [], corruptBlocks: [], unlabeledBlocks: [], overlaps: [], newClusters: [], stats };
+}
+
+/** The verdict of an expected cluster with no data at all, `missing` since `since` (ms). */
+export function missingVerdict(cluster: string, since: number): ClusterVerdict {
+  return {
+    cluster,
+    status: "missing",
+    dataLagSeconds: null,
+    newestMaxTime: null,
+    lastUploadAt: null,
+    newestBlock: null,
+    since: new Date(since).toISOString(),
+    blocksUploaded: 0,
+    bytesUploaded: 0,
+    streams: [],
+  };
+}

@@ -1,7 +1,7 @@
 import { isShippedBySidecar } from "../../domain/block";
 import { thresholdsFor } from "../../policy/policy";
 import type { ClusterState, StreamState, TopBlock } from "../../state/state";
-import type { ClusterVerdict, StreamVerdict } from "../report";
+import { missingVerdict, type ClusterVerdict, type StreamVerdict } from "../report";
 import { cmpText, iso, keepAll, seconds, type Rule } from "../rule";
 import { STATUS_ORDER, statusForLag, type ClusterStatus } from "../status";
 import { carriedRanges } from "./overlaps";
@@ -94,18 +94,7 @@ export const freshness: Rule<Draft> = {
       if (groups.has(name)) continue;
       const since = sinceFor(name, "missing", now);
       clusters[name] = { status: "missing", since };
-      verdicts.push({
-        cluster: name,
-        status: "missing",
-        dataLagSeconds: null,
-        newestMaxTime: null,
-        lastUploadAt: null,
-        newestBlock: null,
-        since: iso(since),
-        blocksUploaded: 0,
-        bytesUploaded: 0,
-        streams: [],
-      });
+      verdicts.push(missingVerdict(name, since));
     }
     verdicts.sort(
       (a, b) =>

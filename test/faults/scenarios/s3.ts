@@ -55,14 +55,7 @@ export const s3TransientFaults: Scenario = {
     world.load(bucket, fleet.objects);
     const channel = world.channel("transient");
     const oracle = expectedClusters(fleet, NOW);
-    // A first run announces the clusters already down and the findings already there (one message).
-    const firstRun: Expectation[] = [
-      ...[...oracle].filter(([, v]) => v.status === "stalled" || v.status === "missing").map(([name, v]) => ({ section: v.status as "stalled" | "missing", name })),
-      { section: "overlap", name: "cluster-one" },
-      ...fleet.corrupt.filter((c) => !c.deleted).map((c) => ({ section: "corrupt" as const, name: c.ulid })),
-      ...fleet.withoutMeta.filter((w) => w.kind === "aborted").map((w) => ({ section: "partial" as const, name: w.ulid })),
-      ...[...new Set(fleet.blocks.filter((b) => !b.labels.cluster_id && b.deletedAt === undefined).map((b) => formatLabels(b.labels)))].map((name) => ({ section: "unlabeled" as const, name })),
-    ];
+    const firstRun = firstRunExpectations(fleet, oracle);
     const seed = ctx.options.seed;
     const chosen = (rate: number, salt = 0) => (r: RequestInfo) => THANOS_OPS.has(r.op) && r.bucket === bucket && pick(seed + salt, r.identity) < rate;
 
@@ -171,14 +164,7 @@ export const s3Brownout: Scenario = {
     world.load(bucket, fleet.objects);
     const channel = world.channel("brownout");
     const oracle = expectedClusters(fleet, NOW);
-    // A first run announces the clusters already down and the findings already there (one message).
-    const firstRun: Expectation[] = [
-      ...[...oracle].filter(([, v]) => v.status === "stalled" || v.status === "missing").map(([name, v]) => ({ section: v.status as "stalled" | "missing", name })),
-      { section: "overlap", name: "cluster-one" },
-      ...fleet.corrupt.filter((c) => !c.deleted).map((c) => ({ section: "corrupt" as const, name: c.ulid })),
-      ...fleet.withoutMeta.filter((w) => w.kind === "aborted").map((w) => ({ section: "partial" as const, name: w.ulid })),
-      ...[...new Set(fleet.blocks.filter((b) => !b.labels.cluster_id && b.deletedAt === undefined).map((b) => formatLabels(b.labels)))].map((name) => ({ section: "unlabeled" as const, name })),
-    ];
+    const firstRun = firstRunExpectations(fleet, oracle);
     const seed = ctx.options.seed;
     const chosen = (rate: number, salt = 0) => (r: RequestInfo) => THANOS_OPS.has(r.op) && r.bucket === bucket && pick(seed + salt, r.identity) < rate;
     // A brownout: 20% of requests fail twice with 500. The run either rides it out with the same
@@ -545,3 +531,14 @@ export const s3HungConnection: Scenario = {
     );
   },
 };
+
+/** A first run announces the clusters already down and the findings already there, in one message. */
+function firstRunExpectations(fleet: ReturnType<typeof buildFleet>, oracle: ReturnType<typeof expectedClusters>): Expectation[] {
+  return [
+    ...[...oracle].filter(([, v]) => v.status === "stalled" || v.status === "missing").map(([name, v]) => ({ section: v.status as "stalled" | "missing", name })),
+    { section: "overlap", name: "cluster-one" },
+    ...fleet.corrupt.filter((c) => !c.deleted).map((c) => ({ section: "corrupt" as const, name: c.ulid })),
+    ...fleet.withoutMeta.filter((w) => w.kind === "aborted").map((w) => ({ section: "partial" as const, name: w.ulid })),
+    ...[...new Set(fleet.blocks.filter((b) => !b.labels.cluster_id && b.deletedAt === undefined).map((b) => formatLabels(b.labels)))].map((name) => ({ section: "unlabeled" as const, name })),
+  ];
+}
