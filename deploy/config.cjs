@@ -148,6 +148,9 @@ function buildConfig(raw) {
 
   const clusterLabel = str(raw, 'clusterLabel');
   if (!LABEL_RE.test(clusterLabel)) fail(`param "clusterLabel" is not a Prometheus label name: "${clusterLabel}"`);
+  const replicaLabels = str(raw, 'replicaLabels').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of replicaLabels) if (!LABEL_RE.test(r)) fail(`param "replicaLabels": "${r}" is not a Prometheus label name`);
+  if (replicaLabels.includes(clusterLabel)) fail(`param "replicaLabels" must not hold the cluster label "${clusterLabel}"`);
   const expectedClusters = str(raw, 'expectedClusters').split(',').map((s) => s.trim()).filter(Boolean).join(',');
 
   const schedule = str(raw, 'schedule');
@@ -204,6 +207,7 @@ function buildConfig(raw) {
     remindEverySeconds,
     lookbackSeconds,
     clusterOverrides,
+    replicaLabels: replicaLabels.join(','),
     alertEmails: emails.join(','),
     alertTopicArn,
     kmsKeyArn,

@@ -36,6 +36,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   remindEvery: "24h",
   lookback: "7d",
   clusterOverrides: "",
+  replicaLabels: "prometheus_replica,replica,rule_replica",
   alertEmail: "",
   alertTopicArn: "",
   kmsKeyArn: "",
@@ -136,6 +137,7 @@ describe("the function", () => {
       METRIC_NAMESPACE: "Blockwatch",
       PER_CLUSTER_METRICS: "true",
       LOOKBACK: "7d",
+      REPLICA_LABELS: "prometheus_replica,replica,rule_replica",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",
@@ -473,6 +475,8 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ clusterOverrides: "dev-1:stall-after=3h" }, /stall-after 10800s below late-after 12600s/],
     [{ metricNamespace: "AWS/Lambda" }, /metricNamespace/],
     [{ thanosPrefix: "thanos/*" }, /thanosPrefix/],
+    [{ replicaLabels: "replica,prometheus-replica" }, /"prometheus-replica" is not a Prometheus label name/],
+    [{ replicaLabels: "replica,cluster_id" }, /must not hold the cluster label/],
   ])("refuses %j", (over, message) => {
     expect(() => build(over)).toThrow(message);
   });

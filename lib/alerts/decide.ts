@@ -23,6 +23,10 @@ export const findingKey = {
   unlabeled: (labels: Labels) => `unlabeled:${streamKey(labels)}`,
   partial: (block: string) => `partial:${block}`,
   corrupt: (block: string) => `corrupt:${block}`,
+  /** Per cluster and the sources involved (their labels that differ): a replica coming or going is not news. */
+  conflict: (c: NonNullable<Report["conflicts"]>[number]) =>
+    `conflict:${JSON.stringify([c.cluster, [...new Set(c.streams.map((l) => JSON.stringify(c.differingLabels.map((k) => (Object.hasOwn(l, k) ? l[k] : null)))))].sort()])}`,
+  degraded: (labels: Labels) => `degraded:${streamKey(labels)}`,
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -116,6 +120,19 @@ export function decideAlerts(
     groups.set(key, g);
   }
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
+  for (const c of report.conflicts ?? []) if (firstSight(findingKey.conflict(c))) (n.conflicts ??= []).push(c);
+  for (const d of report.degraded ?? []) if (firstSight(findingKey.degraded(d.labels))) (n.degraded ??= []).push(d);
+  // A replica announced degraded is announced back once its stream is ok; while it catches up
+  // (late, or stalled with its twin) it stays announced, silently; a stream that left the report is forgotten.
+  const degradedNow = new Set(findings);
+  const streamsNow = new Map(report.clusters.flatMap((v) => v.streams.map((s) => [findingKey.degraded(s.labels), { v, s }] as const)));
+  for (const key of toldFindings) {
+    if (!key.startsWith("degraded:") || degradedNow.has(key)) continue;
+    const cur = streamsNow.get(key);
+    if (cur === undefined) continue;
+    if (cur.s.status === "ok") (n.replicasBack ??= []).push({ cluster: cur.v.cluster, labels: cur.s.labels, dataLagSeconds: cur.s.dataLagSeconds });
+    else findings.push(key);
+  }
 
   n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   n.corruptBlocks.sort((a, b) => byName(a.block, b.block));
@@ -123,6 +140,7 @@ export function decideAlerts(
   n.unlabeled.sort((a, b) => byName(streamKey(a.labels), streamKey(b.labels)));
   n.recovered.sort((a, b) => byName(a.verdict.cluster, b.verdict.cluster));
   n.newClusters.sort((a, b) => byName(a.cluster, b.cluster));
+  n.replicasBack?.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   // This run read the bucket: if subscribers were told it could not, they hear it can again.
   if (ledger?.bucketFailure) n.bucket = { state: "readable", unreadableSince: ledger.bucketFailure.since };
 

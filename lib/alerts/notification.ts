@@ -33,6 +33,19 @@ export interface Notification {
   newClusters: ClusterVerdict[];
   /** blockwatch itself: it cannot read the bucket (critical), or it can again (info). */
   bucket?: BucketNews;
+  /** Clusters fed by two sources (costs double-counted): a warning, once. Absent: none. */
+  conflicts?: NonNullable<Report["conflicts"]>;
+  /** HA replicas stalled while their twin ships: a warning, once. Absent: none. */
+  degraded?: NonNullable<Report["degraded"]>;
+  /** Replicas announced degraded that ship again (info). Absent: none. */
+  replicasBack?: ReplicaBack[];
+}
+
+/** A replica announced degraded whose stream is ok again. */
+export interface ReplicaBack {
+  cluster: string;
+  labels: Labels;
+  dataLagSeconds: number;
 }
 
 export type BucketNews =
@@ -47,13 +60,15 @@ export function emptyNotification(at: number): Notification {
 export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
   if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length > 0) return "warning";
+  if ((n.conflicts?.length ?? 0) + (n.degraded?.length ?? 0) > 0) return "warning";
   return "info";
 }
 
 export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
-      n.unlabeled.length + n.recovered.length + n.newClusters.length ===
+      n.unlabeled.length + n.recovered.length + n.newClusters.length +
+      (n.conflicts?.length ?? 0) + (n.degraded?.length ?? 0) + (n.replicasBack?.length ?? 0) ===
       0 && n.bucket === undefined
   );
 }
@@ -71,6 +86,9 @@ export function soleCluster(n: Notification): string | null {
     ...n.overlaps.map((o) => o.cluster),
     ...n.recovered.map((r) => r.verdict.cluster),
     ...n.newClusters.map((v) => v.cluster),
+    ...(n.conflicts ?? []).map((c) => c.cluster),
+    ...(n.degraded ?? []).map((d) => d.cluster),
+    ...(n.replicasBack ?? []).map((d) => d.cluster),
   ]);
   return names.size === 1 ? [...names][0]! : null;
 }

@@ -57,6 +57,12 @@ export function sections(n: Notification): Section[] {
     `${name}: ${count(o.blocks.length, "block")} with labels ${labels} overlap: ${blockList(o.blocks, code)}`;
   const unlabeledText = (u: UnlabeledGroup, labels: string, code: boolean) =>
     `${labels}: ${count(u.blocks.length, "block")}: ${blockList(u.blocks, code)}`;
+  const conflictText = (c: NonNullable<Notification["conflicts"]>[number], name: string, labels: string[]) =>
+    `${name}: ${count(c.streams.length, "stream")} overlapping in time, differing in ${c.differingLabels.join(", ")}: ${labels.join(", ")}`;
+  const degradedText = (d: NonNullable<Notification["degraded"]>[number], name: string, labels: string) =>
+    `${name}: replica ${labels} stalled, lag ${lag(d.dataLagSeconds)}; its twin ships, the cluster is ok`;
+  const backText = (d: NonNullable<Notification["replicasBack"]>[number], name: string, labels: string) =>
+    `${name}: replica ${labels} ships again, lag ${lag(d.dataLagSeconds)}`;
   const partialText = (p: Notification["partialBlocks"][number], block: string) =>
     `${block}: no meta.json, no activity for ${lag(p.ageSeconds)}`;
 
@@ -81,6 +87,18 @@ export function sections(n: Notification): Section[] {
       (o) => `• ${overlapText(o, chatCode(o.cluster), chatCode(labelsText(o.labels), 300), true)}`,
     ),
     section(
+      "Two sources under one cluster (costs counted twice)",
+      n.conflicts ?? [],
+      (c) => `- ${conflictText(c, plainText(c.cluster), c.streams.map((l) => labelsText(l)))}`,
+      (c) => `• ${conflictText(c, chatCode(c.cluster), c.streams.map((l) => chatCode(labelsText(l), 300)))}`,
+    ),
+    section(
+      "HA replica down (no redundancy left)",
+      n.degraded ?? [],
+      (d) => `- ${degradedText(d, plainText(d.cluster), labelsText(d.labels))}`,
+      (d) => `• ${degradedText(d, chatCode(d.cluster), chatCode(labelsText(d.labels), 300))}`,
+    ),
+    section(
       "Corrupt blocks",
       n.corruptBlocks,
       (c) => `- ${plainText(c.block, 40)}: ${plainText(c.reason)}`,
@@ -103,6 +121,12 @@ export function sections(n: Notification): Section[] {
       n.recovered,
       (r) => `- ${recoveredText(r, plainText(r.verdict.cluster))}`,
       (r) => `• ${recoveredText(r, chatCode(r.verdict.cluster))}`,
+    ),
+    section(
+      "HA replica back",
+      n.replicasBack ?? [],
+      (d) => `- ${backText(d, plainText(d.cluster), labelsText(d.labels))}`,
+      (d) => `• ${backText(d, chatCode(d.cluster), chatCode(labelsText(d.labels), 300))}`,
     ),
     section(
       "New clusters",

@@ -1,5 +1,5 @@
 import { parseDuration } from "../domain/duration";
-import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
 import { UsageError } from "./usage-error";
 
 /** The policy flags shared by every command that judges clusters (parseArgs option specs). */
@@ -11,6 +11,7 @@ export const POLICY_OPTIONS = {
   "cluster-threshold": { type: "string", multiple: true },
   "remind-every": { type: "string" },
   lookback: { type: "string" },
+  "replica-label": { type: "string", multiple: true },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -19,7 +20,9 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --stall-after DUR             data lag above which a cluster is stalled (default 4h)
   --cluster-threshold SPEC      per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
   --remind-every DUR            reminder period while a cluster stays down (default 24h)
-  --lookback DUR                window of a run without state (default 7d)`;
+  --lookback DUR                window of a run without state (default 7d)
+  --replica-label NAME          label telling HA replicas apart (repeatable; default
+                                prometheus_replica, replica, rule_replica)`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -38,6 +41,15 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
   } catch (err) {
     throw new UsageError(`--cluster-threshold: ${(err as Error).message}`);
   }
+  let replicaLabels: readonly string[] = DEFAULT_POLICY.replicaLabels;
+  const replicas = values["replica-label"] as string[] | undefined;
+  if (replicas !== undefined) {
+    try {
+      replicaLabels = parseReplicaLabels(replicas.join(","));
+    } catch (err) {
+      throw new UsageError(`--replica-label: ${(err as Error).message}`);
+    }
+  }
   const policy: Policy = {
     ...DEFAULT_POLICY,
     clusterLabel: str("cluster-label") ?? DEFAULT_POLICY.clusterLabel,
@@ -49,8 +61,12 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
     expectedClusters: (str("expected-clusters") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     lookbackMs: dur("lookback", DEFAULT_POLICY.lookbackMs),
     remindEveryMs: dur("remind-every", DEFAULT_POLICY.remindEveryMs),
+    replicaLabels,
   };
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
+  if (policy.replicaLabels.includes(policy.clusterLabel)) {
+    throw new UsageError(`--replica-label ${policy.clusterLabel} is the cluster label: a replica label tells replicas of one cluster apart`);
+  }
   try {
     validatePolicy(policy);
   } catch (err) {

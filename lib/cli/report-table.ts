@@ -69,6 +69,18 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
         `  Next: two Prometheus servers share ${label}=${id}: give each cluster a unique prometheus.server.global.external_labels.${label}. The compactor halts on overlapping blocks.`,
     );
   }
+  for (const c of report.conflicts ?? []) {
+    findings.push(
+      `${paint("red", "two sources")} ${printable(c.cluster, 60)}: streams ${c.streams.map((l) => printable(formatLabels(l))).join(", ")} overlap in time and differ in ${c.differingLabels.map((k) => printable(k, 60)).join(", ")}: Kubecost adds both under one cluster.\n` +
+        `  Next: two clusters share ${label}=${printable(c.cluster, 60)}: give each its own prometheus.server.global.external_labels.${label}; if one cluster changed its labels, its old Prometheus is still shipping; HA replicas told apart by another label: --replica-label NAME.`,
+    );
+  }
+  for (const d of report.degraded ?? []) {
+    findings.push(
+      `${paint("yellow", "degraded")} ${printable(d.cluster, 60)}: replica ${printable(formatLabels(d.labels))} stalled (lag ${formatDuration(d.dataLagSeconds * 1000)}) while its twin ships: no redundancy left.\n` +
+        `  Next: kubectl logs <that replica's prometheus-server pod> --container thanos-sidecar | grep -i -e uploaded -e error.`,
+    );
+  }
   for (const p of report.partialBlocks) {
     findings.push(
       `${paint("yellow", "partial")} block ${p.block}: no meta.json, no activity for ${formatDuration(p.ageSeconds * 1000)}: an aborted upload.\n` +

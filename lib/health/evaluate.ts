@@ -139,6 +139,8 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
       unlabeledBlocks: [],
       overlaps: [],
       newClusters: [],
+      conflicts: [],
+      degraded: [],
       stats: obs.stats,
     },
     verdicts: [],

@@ -12,6 +12,15 @@ export interface Report {
   unlabeledBlocks: { block: string; labels: Labels }[];
   overlaps: { cluster: string; labels: Labels; blocks: string[] }[];
   newClusters: string[];
+  /**
+   * Clusters fed by two sources: streams whose labels differ in more than replica labels and whose
+   * data overlaps in time (Kubecost adds both under one cluster). `differingLabels` names the labels
+   * other than replica labels whose values differ between the streams. Always written by evaluate;
+   * optional for reports built by hand.
+   */
+  conflicts?: { cluster: string; streams: Labels[]; differingLabels: string[] }[];
+  /** Streams stalled while a replica of theirs (differing only in replica labels) is ok: no redundancy left. */
+  degraded?: { cluster: string; labels: Labels; dataLagSeconds: number }[];
   stats: RunStats;
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
-import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
 
 /** What the scheduled Lambda is told through its environment (serverless.yml sets every key). */
 export interface MonitorConfig {
@@ -47,6 +47,17 @@ const Env = z.object({
   REMIND_EVERY: duration("REMIND_EVERY", "24h"),
   LOOKBACK: duration("LOOKBACK", "7d"),
   CLUSTER_OVERRIDES: z.string().default(""),
+  REPLICA_LABELS: z
+    .string()
+    .default(DEFAULT_POLICY.replicaLabels.join(","))
+    .transform((v, ctx) => {
+      try {
+        return parseReplicaLabels(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
 });
 
@@ -69,6 +80,7 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     expectedClusters: e.EXPECTED_CLUSTERS,
     lookbackMs: e.LOOKBACK,
     remindEveryMs: e.REMIND_EVERY,
+    replicaLabels: e.REPLICA_LABELS,
   };
   validatePolicy(policy);
   return {

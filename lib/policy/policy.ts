@@ -32,6 +32,23 @@ export interface Policy {
   overlapMemoryMs: number;
   /** Reminder period while a cluster stays stalled or missing. */
   remindEveryMs: number;
+  /**
+   * Labels that tell HA replicas apart (queriers deduplicate on them): streams of one cluster that
+   * differ only in these are replicas of one source; streams differing in another label are two sources.
+   */
+  replicaLabels: readonly string[];
+}
+
+/** The names Thanos deployments commonly deduplicate on (`--deduplication.replica-label`). */
+export const DEFAULT_REPLICA_LABELS: readonly string[] = ["prometheus_replica", "replica", "rule_replica"];
+
+/** Replica labels from a comma-separated list (the Lambda environment and the deploy param). */
+export function parseReplicaLabels(text: string): string[] {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) throw new Error(`replica label "${n}" is not a Prometheus label name (letters, digits, _)`);
+  }
+  return names;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -44,6 +61,7 @@ export const DEFAULT_POLICY: Policy = {
   relistMs: parseDuration("3h"),
   overlapMemoryMs: parseDuration("8h"),
   remindEveryMs: parseDuration("24h"),
+  replicaLabels: DEFAULT_REPLICA_LABELS,
 };
 
 export function thresholdsFor(policy: Policy, cluster: string): Thresholds {

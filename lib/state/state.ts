@@ -22,6 +22,12 @@ export interface StreamState {
   tops: TopBlock[];
   /** Recent level-1 sidecar/receive ranges [ulid, minTime, maxTime] for overlap detection. */
   ranges: [string, number, number][];
+  /**
+   * The earliest minTime of the stream's blocks seen (not deletion-marked): where its data begins,
+   * to tell two sources of one cluster (overlapping in time) from a label change (one ends, the
+   * next begins). Absent in a state written before it existed: unknown, taken as its newest data.
+   */
+  dataFrom?: number;
 }
 
 export interface ClusterState {
@@ -130,11 +136,11 @@ function labels(v: unknown, path: Path): void {
 function strip(o: Obj, keys: readonly string[]): void {
   let n = 0;
   for (const k in o) n++;
-  if (n === keys.length) return; // every key was checked present: nothing else
+  if (n === keys.length && keys.every((k) => k in o)) return; // exactly the keys we know: nothing else
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
-const STREAM_KEYS = ["labels", "cluster", "tops", "ranges"] as const;
+const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "dataFrom"] as const;
 const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "recent", "corrupt", "unlabeled", "overlaps", "ledger", "outbox"] as const;
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 
@@ -160,6 +166,7 @@ function checkStream(v: unknown, path: Path): void {
     int(r[1], [...path, "ranges", i, 1]);
     int(r[2], [...path, "ranges", i, 2]);
   }
+  if (s.dataFrom !== undefined) int(s.dataFrom, [...path, "dataFrom"]);
   strip(s, STREAM_KEYS);
 }
 

@@ -1,5 +1,7 @@
 import type { Rule } from "../rule";
+import { conflicts } from "./conflicts";
 import { corrupt } from "./corrupt";
+import { degraded } from "./degraded";
 import { freshness } from "./freshness";
 import { newClusters } from "./new-clusters";
 import { overlaps } from "./overlaps";
@@ -10,4 +12,4 @@ import { unlabeled } from "./unlabeled";
  * Every health rule, in the order they report: freshness writes the cluster verdicts that later
  * rules read or annotate. Adding a rule: one file beside these, one line here, its tests.
  */
-export const RULES: readonly Rule<any>[] = [freshness, overlaps, partial, corrupt, unlabeled, newClusters];
+export const RULES: readonly Rule<any>[] = [freshness, overlaps, partial, corrupt, unlabeled, newClusters, conflicts, degraded];

@@ -1,0 +1,105 @@
+// Alerts for the findings of issue 11: two sources under one cluster_id, a degraded HA pair.
+import { describe, expect, it } from "vitest";
+import { decideAlerts } from "../lib/alerts/decide";
+import { renderNotification } from "../lib/alerts/render";
+import type { Ledger } from "../lib/alerts/ledger";
+import type { ChatbotNotification } from "../lib/alerts/chatbot";
+import type { Report, StreamVerdict } from "../lib/health/report";
+import { report, verdict } from "./support/reports";
+
+const H = 3_600_000;
+const T0 = Date.parse("2025-03-01T12:00:00Z");
+const policy = { remindEveryMs: 24 * H };
+const r0 = { cluster_id: "prod", prometheus_replica: "r0" };
+const r1 = { cluster_id: "prod", prometheus_replica: "r1" };
+const stream = (labels: StreamVerdict["labels"], status: StreamVerdict["status"], lagH: number): StreamVerdict => ({ labels, status, dataLagSeconds: lagH * 3600 });
+const pair = (r1Status: StreamVerdict["status"], lagH: number) => verdict("prod", { streams: [stream(r1, r1Status, lagH), stream(r0, "ok", 1)] });
+const conflict: NonNullable<Report["conflicts"]>[number] = {
+  cluster: "cluster-one",
+  streams: [{ cluster_id: "cluster-one", team: "platform" }, { cluster_id: "cluster-one" }],
+  differingLabels: ["team"],
+};
+
+/** Runs decideAlerts over successive reports, saving the ledger as a successful publish would. */
+function sequence(reports: Report[], start: Ledger | null = { clusters: ["cluster-one", "prod", "<!channel>"].map((cluster) => ({ cluster, down: null })), findings: [], bucketFailure: null }) {
+  let ledger = start;
+  return reports.map((r, i) => {
+    const d = decideAlerts(ledger, r, T0 + i * 2 * H, policy);
+    ledger = d.ledgerAfterPublish;
+    return d.notification;
+  });
+}
+
+describe("two sources under one cluster_id", () => {
+  it("warned once, while it lasts; again if it recurs after it cleared", () => {
+    const c = verdict("cluster-one");
+    const [first, second, cleared, again] = sequence([report([c], { conflicts: [conflict] }), report([c], { conflicts: [conflict] }), report([c]), report([c], { conflicts: [conflict] })]);
+    expect(first!.conflicts).toEqual([conflict]);
+    expect(second).toBeNull();
+    expect(cleared).toBeNull();
+    expect(again!.conflicts).toEqual([conflict]);
+  });
+
+  it("a replica of one of the sources coming or going is not news", () => {
+    const more = { ...conflict, streams: [...conflict.streams, { cluster_id: "cluster-one", team: "platform", replica: "1" }] };
+    const [, second] = sequence([report([verdict("cluster-one")], { conflicts: [conflict] }), report([verdict("cluster-one")], { conflicts: [more] })]);
+    expect(second).toBeNull();
+  });
+
+  it("the message is a warning that names the streams and, in the next step, the labels that differ", () => {
+    const [n] = sequence([report([verdict("cluster-one")], { conflicts: [conflict] })]);
+    const m = renderNotification(n!);
+    expect(m.Subject).toBe("blockwatch: cluster-one has two sources");
+    expect(m.MessageAttributes.severity.StringValue).toBe("warning");
+    expect(m.MessageAttributes.cluster.StringValue).toBe("cluster-one");
+    const text = JSON.parse(m.Message).default as string;
+    expect(text).toContain('TWO SOURCES UNDER ONE CLUSTER (COSTS COUNTED TWICE) (1)\n- cluster-one: 2 streams overlapping in time, differing in team: {cluster_id="cluster-one", team="platform"}, {cluster_id="cluster-one"}');
+    expect(text).toMatch(/NEXT STEPS\n1\. Two sources: cluster-one gets data from streams that differ in team and overlap in time/);
+  });
+
+  it("label names and values from the bucket are escaped in chat", () => {
+    const hostile: NonNullable<Report["conflicts"]>[number] = { cluster: "<!channel>", streams: [{ cluster_id: "<!channel>", "`x`": "*y*" }, { cluster_id: "<!channel>" }], differingLabels: ["`x`"] };
+    const [n] = sequence([report([verdict("<!channel>")], { conflicts: [hostile] })]);
+    const chat = JSON.parse(JSON.parse(renderNotification(n!).Message).https) as ChatbotNotification;
+    expect(chat.content.description).not.toContain("<!channel>");
+    expect(chat.content.nextSteps.join("\n")).not.toContain("<!channel>");
+    expect(chat.content.nextSteps.join("\n")).toContain("`'x'`");
+  });
+});
+
+describe("a degraded HA pair", () => {
+  it("a warning once, silence while it lasts and while the replica catches up, an info notice when it ships again", () => {
+    const degraded = [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }];
+    const notes = sequence([
+      report([pair("stalled", 9)], { degraded }),
+      report([pair("stalled", 11)], { degraded: [{ ...degraded[0]!, dataLagSeconds: 11 * 3600 }] }),
+      report([pair("late", 3.75)]),
+      report([pair("ok", 1)]),
+      report([pair("ok", 1)]),
+    ]);
+    expect(notes[0]!.degraded).toEqual(degraded);
+    expect(notes[0]!.down).toEqual([]);
+    expect(notes.slice(1, 3)).toEqual([null, null]);
+    expect(notes[3]!.replicasBack).toEqual([{ cluster: "prod", labels: r1, dataLagSeconds: 3600 }]);
+    expect(notes[4]).toBeNull();
+    const warn = renderNotification(notes[0]!);
+    expect(warn.Subject).toBe("blockwatch: prod lost a replica");
+    expect(warn.MessageAttributes.severity.StringValue).toBe("warning");
+    expect(JSON.parse(warn.Message).default).toContain('- prod: replica {cluster_id="prod", prometheus_replica="r1"} stalled, lag 9h; its twin ships, the cluster is ok');
+    const back = renderNotification(notes[3]!);
+    expect(back.Subject).toBe("blockwatch: prod replica back");
+    expect(back.MessageAttributes.severity.StringValue).toBe("info");
+  });
+
+  it("a replica that leaves the report (its blocks left the lookback) is forgotten silently", () => {
+    const degraded = [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }];
+    const notes = sequence([report([pair("stalled", 9)], { degraded }), report([verdict("prod", { streams: [stream(r0, "ok", 1)] })]), report([pair("ok", 1)])]);
+    expect(notes[1]).toBeNull();
+    expect(notes[2]).toBeNull();
+  });
+
+  it("the first run (no ledger) announces nothing it finds", () => {
+    const [n] = sequence([report([pair("stalled", 9)], { degraded: [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }], conflicts: [conflict] })], null);
+    expect(n).toBeNull();
+  });
+});
