@@ -98,8 +98,20 @@ describe("a degraded HA pair", () => {
     expect(notes[2]).toBeNull();
   });
 
+  it("a cluster announced recovered: a replica still catching up is judged on the next run, not announced beside the recovery", () => {
+    const down: Ledger = { clusters: [{ cluster: "prod", down: { status: "stalled", since: "2025-03-01T00:00:00.000Z", notifiedAt: T0 - 6 * H } }], findings: [], bucketFailure: null };
+    const degraded = [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }];
+    const notes = sequence([report([pair("stalled", 9)], { degraded }), report([pair("stalled", 11)], { degraded })], down);
+    expect(notes[0]!.recovered).toHaveLength(1);
+    expect(notes[0]!.degraded).toBeUndefined();
+    expect(notes[1]!.degraded).toEqual(degraded);
+  });
+
   it("the first run (no ledger) announces nothing it finds", () => {
-    const [n] = sequence([report([pair("stalled", 9)], { degraded: [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }], conflicts: [conflict] })], null);
+    const degraded = [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }];
+    const [n, second] = sequence([report([pair("stalled", 9)], { degraded, conflicts: [conflict] }), report([pair("ok", 1)])], null);
     expect(n).toBeNull();
+    // Its return is no news: subscribers never heard it was down.
+    expect(second).toBeNull();
   });
 });

@@ -28,6 +28,9 @@ const transcript = (sim: SimulationResult) =>
     ...n.overlaps.map((o) => `${n.at} overlap ${o.cluster}`),
     ...n.partialBlocks.map((p) => `${n.at} partial ${p.block}`),
     ...n.newClusters.map((v) => `${n.at} new ${v.cluster}`),
+    ...(n.conflicts ?? []).map((c) => `${n.at} two-sources ${c.cluster}`),
+    ...(n.degraded ?? []).map((d) => `${n.at} degraded ${d.cluster}`),
+    ...(n.replicasBack ?? []).map((d) => `${n.at} replica-back ${d.cluster}`),
   ]);
 
 describe("the ground truth", () => {
@@ -129,11 +132,14 @@ describe("regression scenarios at rate(2h)", () => {
     expect(transcript(sim).filter((l) => l.includes(decommissioned)).map((l) => l.split(" ")[1])).toEqual(["down", "reminder"]);
   });
 
-  it("quiet: a restart, a label added, an HA replica down and a new cluster page no one", async () => {
+  it("quiet: a restart, a label added, an HA replica down and a new cluster page no one; the replica down is a warning, then its return", async () => {
     const sim = await run("quiet");
     expect(deviations(sim)).toEqual([]);
     expect(sim.results[0]!.score.totals.pages).toBe(0);
-    expect(transcript(sim).map((l) => l.split(" ").slice(1).join(" "))).toEqual(["new dev-new-01"]);
+    const replica = sim.timeline.incidents.find((i) => i.kind === "replica-down")!;
+    expect(transcript(sim).map((l) => l.split(" ").slice(1).join(" "))).toEqual([`degraded ${replica.cluster}`, "new dev-new-01", `replica-back ${replica.cluster}`]);
+    const row = sim.results[0]!.score.rows.find((r) => r.kind === "replica-down")!;
+    expect([row.expected, row.detected, row.withinSweep]).toEqual([1, 1, 1]);
   });
 
   it("duplicate cluster_id: an overlap notice within one sweep of the second cluster's first upload, no page", async () => {
@@ -164,15 +170,14 @@ describe("regression scenarios at rate(2h)", () => {
     expect(deviations(await run("duplicate-cleanup", [10 * MINUTE]))).toEqual([]);
   });
 
-  // Still open (docs/alert-quality.md): overlaps are looked for within one identical label set only
-  // (DOMAIN.md section 4), so two clusters on one cluster_id with different label sets go unseen.
-  it.fails("a second cluster on the default cluster_id after the first added a label is announced (rule miss 3)", async () => {
-    expect(deviations(await run("duplicate-after-label-change"))).toEqual([]);
-  });
-
-  it("pins the open miss as it is today", async () => {
-    const kinds = async (name: string) => (await run(name)).results[0]!.score.deviations.map((d) => d.kind).sort();
-    expect(await kinds("duplicate-after-label-change")).toEqual(["missed-finding"]);
+  it("a second cluster on the default cluster_id after the first added a label: a two-sources notice within a sweep (was rule miss 3)", async () => {
+    const sim = await run("duplicate-after-label-change");
+    expect(deviations(sim)).toEqual([]);
+    const dup = sim.results[0]!.score.rows.find((r) => r.kind === "duplicate-cluster-id")!;
+    expect(dup.detected).toBe(1);
+    expect(Math.max(...dup.delayFromCrossing)).toBeLessThanOrEqual(2 * HOUR);
+    // The label added first is no conflict: the one notice is the duplicate's.
+    expect(transcript(sim).filter((l) => l.includes("two-sources")).map((l) => Number(l.split(" ")[0]) >= sim.timeline.incidents.find((i) => i.kind === "duplicate-cluster-id")!.start)).toEqual([true]);
   });
 });
 

@@ -121,7 +121,14 @@ export function decideAlerts(
   }
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
   for (const c of report.conflicts ?? []) if (firstSight(findingKey.conflict(c))) (n.conflicts ??= []).push(c);
-  for (const d of report.degraded ?? []) if (firstSight(findingKey.degraded(d.labels))) (n.degraded ??= []).push(d);
+  // A cluster announced recovered this run: its replicas catch up at their own pace, so a replica
+  // still behind is judged on the next run, not announced beside the recovery. Nor is one recorded
+  // as told on the first run: its return would be announced without a warning before it.
+  const recovering = new Set(n.recovered.map((r) => r.verdict.cluster));
+  for (const d of report.degraded ?? []) {
+    if (firstRun || recovering.has(d.cluster)) continue;
+    if (firstSight(findingKey.degraded(d.labels))) (n.degraded ??= []).push(d);
+  }
   // A replica announced degraded is announced back once its stream is ok; while it catches up
   // (late, or stalled with its twin) it stays announced, silently; a stream that left the report is forgotten.
   const degradedNow = new Set(findings);

@@ -61,7 +61,7 @@ export interface Score {
     stallsInData: number;
     stallsDetected: number;
     shortStallsMissed: number;
-    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number };
+    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number; conflicts: number; degraded: number; replicasBack: number };
   };
   deviations: Deviation[];
 }
@@ -89,7 +89,16 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
 
   const events = new Map<string, ClusterEvent[]>();
   const add = (cluster: string, e: ClusterEvent) => events.set(cluster, [...(events.get(cluster) ?? []), e]);
-  const notices = { overlaps: [] as { at: number; cluster: string; key: string }[], partial: [] as { at: number; block: string }[], newClusters: [] as { at: number; cluster: string }[], corrupt: 0, unlabeled: 0 };
+  const notices = {
+    overlaps: [] as { at: number; cluster: string; key: string }[],
+    partial: [] as { at: number; block: string }[],
+    newClusters: [] as { at: number; cluster: string }[],
+    corrupt: 0,
+    unlabeled: 0,
+    conflicts: [] as { at: number; cluster: string }[],
+    degraded: [] as { at: number; cluster: string; key: string }[],
+    replicasBack: 0,
+  };
   for (const n of r.published) {
     for (const v of n.down) add(v.cluster, { at: n.at, type: "page" });
     for (const v of n.reminders) add(v.cluster, { at: n.at, type: "reminder" });
@@ -97,6 +106,9 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     for (const o of n.overlaps) notices.overlaps.push({ at: n.at, cluster: o.cluster, key: streamKey(o.labels) });
     for (const p of n.partialBlocks) notices.partial.push({ at: n.at, block: p.block });
     for (const v of n.newClusters) notices.newClusters.push({ at: n.at, cluster: v.cluster });
+    for (const c of n.conflicts ?? []) notices.conflicts.push({ at: n.at, cluster: c.cluster });
+    for (const d of n.degraded ?? []) notices.degraded.push({ at: n.at, cluster: d.cluster, key: streamKey(d.labels) });
+    notices.replicasBack += n.replicasBack?.length ?? 0;
     notices.corrupt += n.corruptBlocks.length;
     notices.unlabeled += n.unlabeled.length;
   }
@@ -254,16 +266,31 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
 
   // Findings: overlaps for duplicate cluster_ids, partial blocks for IAM failures, new clusters.
   const usedOverlaps = new Set<number>();
+  const usedConflicts = new Set<number>();
+  const usedDegraded = new Set<number>();
   const usedNew = new Set<number>();
   for (const i of tl.incidents) {
     const s = perIncident.get(i)!;
     if (i.kind === "duplicate-cluster-id") {
       const imposters = new Set(tl.instances.filter((x) => x.id.startsWith(`${i.renamedTo}/`)).map((x) => x.id));
       const first = Math.min(...tl.blocks.filter((b) => imposters.has(b.instance) && b.uploadedAt !== null && b.labels[policy.clusterLabel] === i.cluster).map((b) => b.uploadedAt!));
+      // Same label set: an overlap notice; a different one (the first cluster added a label): a two-sources notice.
       const hit = notices.overlaps.findIndex((o, k) => !usedOverlaps.has(k) && o.cluster === i.cluster && o.at >= i.start);
-      finding(s, i, hit >= 0 ? notices.overlaps[hit]!.at : null, first, "overlap notice");
+      const twoSources = notices.conflicts.findIndex((o, k) => !usedConflicts.has(k) && o.cluster === i.cluster && o.at >= i.start);
+      const at = [hit >= 0 ? notices.overlaps[hit]!.at : Infinity, twoSources >= 0 ? notices.conflicts[twoSources]!.at : Infinity].reduce((a, b) => Math.min(a, b));
+      finding(s, i, Number.isFinite(at) ? at : null, first, "overlap or two-sources notice");
       // Every notice about this cluster while the duplicate ran (one per label set of an HA pair) belongs to it.
-      notices.overlaps.forEach((o, k) => o.cluster === i.cluster && o.at >= i.start && o.at <= (i.end ?? tl.to) + scheduleMs && usedOverlaps.add(k));
+      const during = (o: { cluster: string; at: number }) => o.cluster === i.cluster && o.at >= i.start && o.at <= (i.end ?? tl.to) + scheduleMs;
+      notices.overlaps.forEach((o, k) => during(o) && usedOverlaps.add(k));
+      notices.conflicts.forEach((o, k) => during(o) && usedConflicts.add(k));
+    } else if (i.kind === "replica-down") {
+      // The replica's stream stalls once its lag passes stall-after: then a degraded-pair warning.
+      const inst = tl.instances.find((x) => x.blocked.some((b) => b.incident === i))!;
+      const shipped = tl.blocks.filter((b) => b.instance === inst.id && b.uploadedAt !== null && b.uploadedAt <= i.start);
+      const due = Math.max(...shipped.map((b) => b.maxTime)) + thresholdsFor(policy, i.cluster).stallAfterMs;
+      const hit = notices.degraded.findIndex((d, k) => !usedDegraded.has(k) && d.cluster === i.cluster && d.at >= i.start);
+      if (due < (i.end ?? tl.to)) finding(s, i, hit >= 0 ? notices.degraded[hit]!.at : null, Math.max(due, tl.from), "degraded-replica warning");
+      notices.degraded.forEach((d, k) => d.cluster === i.cluster && d.at >= i.start && d.at <= (i.end ?? tl.to) + scheduleMs && usedDegraded.add(k));
     } else if (i.kind === "new-cluster") {
       const first = Math.min(...tl.blocks.filter((b) => b.instance.startsWith(`${i.cluster}/`) && b.uploadedAt !== null).map((b) => b.uploadedAt!));
       const hit = notices.newClusters.findIndex((n, k) => !usedNew.has(k) && n.cluster === i.cluster);
@@ -296,6 +323,12 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
   });
   notices.overlaps.forEach((o, k) => {
     if (!usedOverlaps.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "overlap notice without a duplicate cluster_id" });
+  });
+  notices.conflicts.forEach((o, k) => {
+    if (!usedConflicts.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "two-sources notice without a second cluster on its cluster_id" });
+  });
+  notices.degraded.forEach((o, k) => {
+    if (!usedDegraded.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "degraded-replica warning without a replica down" });
   });
   const truePartials = new Set(tl.partials.map((p) => p.ulid));
   for (const n of notices.partial) {
@@ -353,7 +386,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       stallsInData,
       stallsDetected,
       shortStallsMissed: shortMissed,
-      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled },
+      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled, conflicts: notices.conflicts.length, degraded: notices.degraded.length, replicasBack: notices.replicasBack },
     },
     deviations,
   };
