@@ -162,6 +162,7 @@ function buildConfig(raw) {
   }
   const remindEverySeconds = seconds(raw, 'remindEvery');
   const lookbackSeconds = seconds(raw, 'lookback');
+  seconds(raw, 'gapTolerance', { min: 0 });
   const clusterOverrides = str(raw, 'clusterOverrides');
   checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds);
 
@@ -208,6 +209,7 @@ function buildConfig(raw) {
     lookbackSeconds,
     clusterOverrides,
     replicaLabels: replicaLabels.join(','),
+    gapTolerance: str(raw, 'gapTolerance'),
     alertEmails: emails.join(','),
     alertTopicArn,
     kmsKeyArn,

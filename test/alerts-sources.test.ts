@@ -115,3 +115,42 @@ describe("a degraded HA pair", () => {
     expect(second).toBeNull();
   });
 });
+
+describe("data gaps", () => {
+  const gap = { from: "2025-03-01T04:00:00.000Z", to: "2025-03-01T04:45:00.000Z", seconds: 2700 };
+  const withGap = (status: "ok" | "stalled", gaps = [gap]) =>
+    verdict("prod", { status, gapSeconds: gaps.reduce((a, g) => a + g.seconds, 0), dataGaps: gaps, streams: [stream({ cluster_id: "prod" }, status === "ok" ? "ok" : "stalled", status === "ok" ? 1 : 9)] });
+
+  it("lost while the cluster was up (a restart that lost 45 minutes): a warning once", () => {
+    const notes = sequence([report([withGap("ok", [])]), report([withGap("ok")]), report([withGap("ok")])]);
+    expect(notes[0]).toBeNull();
+    expect(notes[1]!.gaps).toEqual([{ cluster: "prod", ...gap }]);
+    expect(notes[2]).toBeNull();
+    const m = renderNotification(notes[1]!);
+    expect(m.Subject).toBe("blockwatch: prod lost data");
+    expect(m.MessageAttributes.severity.StringValue).toBe("warning");
+    expect(JSON.parse(m.Message).default).toContain("- prod: 45m of data missing, 2025-03-01 04:00–04:45 UTC");
+  });
+
+  it("lost during an outage: said with the recovery, not before, and not again", () => {
+    const down: Ledger = { clusters: [{ cluster: "prod", down: { status: "stalled", since: "2025-03-01T04:00:00.000Z", notifiedAt: T0 - 6 * H } }], findings: [], bucketFailure: null };
+    const sixHours = { from: "2025-03-01T10:00:00.000Z", to: "2025-03-01T16:00:00.000Z", seconds: 6 * 3600 };
+    const notes = sequence([report([withGap("stalled", [sixHours])]), report([withGap("ok", [sixHours])]), report([withGap("ok", [sixHours])])], down);
+    expect(notes[0]).toBeNull();
+    expect(notes[1]!.recovered[0]!.lost).toEqual([sixHours]);
+    expect(notes[1]!.gaps).toBeUndefined();
+    expect(notes[2]).toBeNull();
+    expect(JSON.parse(renderNotification(notes[1]!).Message).default).toContain("was stalled since 2025-03-01 04:00 UTC (10h ago); 6h of data missing, 2025-03-01 10:00–16:00 UTC");
+  });
+
+  it("an outage the backlog filled: the recovery says no data was lost", () => {
+    const down: Ledger = { clusters: [{ cluster: "prod", down: { status: "stalled", since: "2025-03-01T04:00:00.000Z", notifiedAt: T0 - 6 * H } }], findings: [], bucketFailure: null };
+    const [n] = sequence([report([withGap("ok", [])])], down);
+    expect(n!.recovered[0]!.filled).toBe(true);
+    expect(JSON.parse(renderNotification(n!).Message).default).toContain("; the backlog filled the outage, no data lost");
+  });
+
+  it("gaps known when blockwatch is deployed are not announced", () => {
+    expect(sequence([report([withGap("ok")]), report([withGap("ok")])], null)).toEqual([null, null]);
+  });
+});

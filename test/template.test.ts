@@ -37,6 +37,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   lookback: "7d",
   clusterOverrides: "",
   replicaLabels: "prometheus_replica,replica,rule_replica",
+  gapTolerance: "15m",
   alertEmail: "",
   alertTopicArn: "",
   kmsKeyArn: "",
@@ -138,6 +139,7 @@ describe("the function", () => {
       PER_CLUSTER_METRICS: "true",
       LOOKBACK: "7d",
       REPLICA_LABELS: "prometheus_replica,replica,rule_replica",
+      GAP_TOLERANCE: "15m",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",
@@ -477,6 +479,7 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ thanosPrefix: "thanos/*" }, /thanosPrefix/],
     [{ replicaLabels: "replica,prometheus-replica" }, /"prometheus-replica" is not a Prometheus label name/],
     [{ replicaLabels: "replica,cluster_id" }, /must not hold the cluster label/],
+    [{ gapTolerance: "15 minutes" }, /"gapTolerance" is not a duration/],
   ])("refuses %j", (over, message) => {
     expect(() => build(over)).toThrow(message);
   });

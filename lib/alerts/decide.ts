@@ -27,6 +27,7 @@ export const findingKey = {
   conflict: (c: NonNullable<Report["conflicts"]>[number]) =>
     `conflict:${JSON.stringify([c.cluster, [...new Set(c.streams.map((l) => JSON.stringify(c.differingLabels.map((k) => (Object.hasOwn(l, k) ? l[k] : null)))))].sort()])}`,
   degraded: (labels: Labels) => `degraded:${streamKey(labels)}`,
+  gap: (cluster: string, from: string) => `gap:${JSON.stringify([cluster, from])}`,
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -140,6 +141,26 @@ export function decideAlerts(
     if (cur.s.status === "ok") (n.replicasBack ??= []).push({ cluster: cur.v.cluster, labels: cur.s.labels, dataLagSeconds: cur.s.dataLagSeconds });
     else findings.push(key);
   }
+
+  // Data gaps: lost during an outage, told with its recovery (and kept for it while the cluster is
+  // down); lost while the cluster was up (a restart that lost its data), a warning once.
+  const recoveredNow = new Map(n.recovered.map((r) => [r.verdict.cluster, r]));
+  const downNow = new Set(clusters.filter((c) => c.down).map((c) => c.cluster));
+  for (const v of report.clusters) {
+    for (const g of v.dataGaps ?? []) {
+      const key = findingKey.gap(v.cluster, g.from);
+      if (firstRun || toldFindings.has(key)) {
+        findings.push(key);
+        continue;
+      }
+      const rec = recoveredNow.get(v.cluster);
+      if (rec) (rec.lost ??= []).push(g);
+      else if (downNow.has(v.cluster)) continue;
+      else (n.gaps ??= []).push({ cluster: v.cluster, ...g });
+      findings.push(key);
+    }
+  }
+  for (const r of n.recovered) if (r.lost === undefined && r.verdict.streams.every((s) => s.status === "ok")) r.filled = true;
 
   n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   n.corruptBlocks.sort((a, b) => byName(a.block, b.block));

@@ -19,6 +19,7 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   if (n.overlaps.length > 0) parts.push(count(n.overlaps.length, "overlap"));
   clusters((n.conflicts ?? []).map((c) => c.cluster), "has two sources");
   clusters([...new Set((n.degraded ?? []).map((d) => d.cluster))], "lost a replica");
+  clusters([...new Set((n.gaps ?? []).map((g) => g.cluster))], "lost data");
   if (n.corruptBlocks.length > 0) parts.push(count(n.corruptBlocks.length, "corrupt block"));
   if (n.partialBlocks.length > 0) parts.push(count(n.partialBlocks.length, "partial upload"));
   if (n.unlabeled.length > 0) parts.push(count(n.unlabeled.length, "unlabeled label set"));

@@ -102,6 +102,19 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
       { text: "." },
     ]);
   }
+  const lost = [...new Set([...(n.gaps ?? []).map((g) => g.cluster), ...n.recovered.filter((r) => r.lost).map((r) => r.verdict.cluster)])];
+  if (lost.length > 0) {
+    steps.push([
+      { text: "Data lost: " },
+      ...(lost.length === 1 ? [{ value: lost[0]! }] : [{ text: "the clusters above" }]),
+      {
+        text:
+          " has no block for that time: its Prometheus was down, or lost its blocks before the sidecar shipped them (local " +
+          "retention shorter than the outage). The bucket cannot get them back; cost reports for that time are incomplete. Restarts and their reasons:",
+      },
+      { cmd: `kubectl get pods -n ${ns} -l app=prometheus -o wide; kubectl describe deploy/${deploy} -n ${ns} | grep -A3 -i "last state"` },
+    ]);
+  }
   const degradedClusters = [...new Set((n.degraded ?? []).map((d) => d.cluster))];
   if (degradedClusters.length > 0) {
     steps.push([

@@ -1,6 +1,6 @@
 import type { ClusterVerdict } from "../health/report";
 import { chatCode, labelsText, plainText } from "./escape";
-import { count, lag, num, stamp } from "./format";
+import { count, lag, lostText, num, stamp } from "./format";
 import type { Notification, Recovery, UnlabeledGroup } from "./notification";
 
 /**
@@ -50,7 +50,8 @@ export function sections(n: Notification): Section[] {
     return parts.join(", ");
   };
   const recoveredText = (r: Recovery, name: string) =>
-    `${name}: ${r.verdict.status} again, lag ${lag(r.verdict.dataLagSeconds)}; was ${r.was} since ${stamp(r.downSince, now)}`;
+    `${name}: ${r.verdict.status} again, lag ${lag(r.verdict.dataLagSeconds)}; was ${r.was} since ${stamp(r.downSince, now)}` +
+    (r.lost ? `; ${lostText(r.lost)}` : r.filled ? "; the backlog filled the outage, no data lost" : "");
   const newText = (v: ClusterVerdict, name: string) =>
     `${name}: first seen, ${count(v.streams.length, "stream")}, newest data ${stamp(v.newestMaxTime, now)}`;
   const overlapText = (o: Notification["overlaps"][number], name: string, labels: string, code: boolean) =>
@@ -91,6 +92,12 @@ export function sections(n: Notification): Section[] {
       n.conflicts ?? [],
       (c) => `- ${conflictText(c, plainText(c.cluster), c.streams.map((l) => labelsText(l)))}`,
       (c) => `• ${conflictText(c, chatCode(c.cluster), c.streams.map((l) => chatCode(labelsText(l), 300)))}`,
+    ),
+    section(
+      "Data lost (never in a cost report)",
+      n.gaps ?? [],
+      (g) => `- ${plainText(g.cluster)}: ${lostText([g])}`,
+      (g) => `• ${chatCode(g.cluster)}: ${lostText([g])}`,
     ),
     section(
       "HA replica down (no redundancy left)",

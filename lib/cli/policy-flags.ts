@@ -12,6 +12,7 @@ export const POLICY_OPTIONS = {
   "remind-every": { type: "string" },
   lookback: { type: "string" },
   "replica-label": { type: "string", multiple: true },
+  "gap-tolerance": { type: "string" },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -22,7 +23,8 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --remind-every DUR            reminder period while a cluster stays down (default 24h)
   --lookback DUR                window of a run without state (default 7d)
   --replica-label NAME          label telling HA replicas apart (repeatable; default
-                                prometheus_replica, replica, rule_replica)`;
+                                prometheus_replica, replica, rule_replica)
+  --gap-tolerance DUR           a hole in a stream's data longer than this is a gap (default 15m)`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -62,6 +64,7 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
     lookbackMs: dur("lookback", DEFAULT_POLICY.lookbackMs),
     remindEveryMs: dur("remind-every", DEFAULT_POLICY.remindEveryMs),
     replicaLabels,
+    gapToleranceMs: dur("gap-tolerance", DEFAULT_POLICY.gapToleranceMs),
   };
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
   if (policy.replicaLabels.includes(policy.clusterLabel)) {

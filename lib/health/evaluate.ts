@@ -141,6 +141,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
       newClusters: [],
       conflicts: [],
       degraded: [],
+      gaps: [],
       stats: obs.stats,
     },
     verdicts: [],

@@ -20,6 +20,8 @@ export interface Report {
    */
   conflicts?: { cluster: string; streams: Labels[]; differingLabels: string[] }[];
   /** Streams stalled while a replica of theirs (differing only in replica labels) is ok: no redundancy left. */
+  /** Settled holes longer than the gap tolerance in a stream's raw data within the lookback. */
+  gaps?: { cluster: string; labels: Labels; from: string; to: string; seconds: number }[];
   degraded?: { cluster: string; labels: Labels; dataLagSeconds: number }[];
   stats: RunStats;
 }
@@ -39,6 +41,16 @@ export interface ClusterVerdict {
   blocksUploaded: number;
   bytesUploaded: number;
   streams: StreamVerdict[];
+  /** Seconds of data lost within the lookback: settled holes where no stream of the cluster has data (0: none). */
+  gapSeconds?: number;
+  /** Those holes, oldest first. */
+  dataGaps?: DataGap[];
+}
+
+export interface DataGap {
+  from: string;
+  to: string;
+  seconds: number;
 }
 
 export interface StreamVerdict {

@@ -47,6 +47,7 @@ const Env = z.object({
   REMIND_EVERY: duration("REMIND_EVERY", "24h"),
   LOOKBACK: duration("LOOKBACK", "7d"),
   CLUSTER_OVERRIDES: z.string().default(""),
+  GAP_TOLERANCE: duration("GAP_TOLERANCE", "15m"),
   REPLICA_LABELS: z
     .string()
     .default(DEFAULT_POLICY.replicaLabels.join(","))
@@ -81,6 +82,7 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     lookbackMs: e.LOOKBACK,
     remindEveryMs: e.REMIND_EVERY,
     replicaLabels: e.REPLICA_LABELS,
+    gapToleranceMs: e.GAP_TOLERANCE,
   };
   validatePolicy(policy);
   return {

@@ -37,6 +37,8 @@ export interface Policy {
    * differ only in these are replicas of one source; streams differing in another label are two sources.
    */
   replicaLabels: readonly string[];
+  /** A hole in a stream's data longer than this is a gap (data lost); shorter ones are scrape jitter and restarts. */
+  gapToleranceMs: number;
 }
 
 /** The names Thanos deployments commonly deduplicate on (`--deduplication.replica-label`). */
@@ -62,6 +64,7 @@ export const DEFAULT_POLICY: Policy = {
   overlapMemoryMs: parseDuration("8h"),
   remindEveryMs: parseDuration("24h"),
   replicaLabels: DEFAULT_REPLICA_LABELS,
+  gapToleranceMs: parseDuration("15m"),
 };
 
 export function thresholdsFor(policy: Policy, cluster: string): Thresholds {

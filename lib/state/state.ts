@@ -28,6 +28,11 @@ export interface StreamState {
    * next begins). Absent in a state written before it existed: unknown, taken as its newest data.
    */
   dataFrom?: number;
+  /**
+   * The stream's resolution-0 data as merged half-open [from, to) intervals (rules/coverage.ts):
+   * where it has holes. Absent in a state written before it existed (then taken as whole).
+   */
+  coverage?: [number, number][];
 }
 
 export interface ClusterState {
@@ -140,7 +145,7 @@ function strip(o: Obj, keys: readonly string[]): void {
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
-const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "dataFrom"] as const;
+const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "dataFrom", "coverage"] as const;
 const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "recent", "corrupt", "unlabeled", "overlaps", "ledger", "outbox"] as const;
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 
@@ -167,6 +172,15 @@ function checkStream(v: unknown, path: Path): void {
     int(r[2], [...path, "ranges", i, 2]);
   }
   if (s.dataFrom !== undefined) int(s.dataFrom, [...path, "dataFrom"]);
+  if (s.coverage !== undefined) {
+    const cov = arr(s.coverage, [...path, "coverage"]);
+    for (let i = 0; i < cov.length; i++) {
+      const c = cov[i];
+      if (!Array.isArray(c) || c.length !== 2) fail([...path, "coverage", i], "[from, to]", c);
+      int(c[0], [...path, "coverage", i, 0]);
+      int(c[1], [...path, "coverage", i, 1]);
+    }
+  }
   strip(s, STREAM_KEYS);
 }
 
