@@ -31,6 +31,7 @@ const transcript = (sim: SimulationResult) =>
     ...(n.conflicts ?? []).map((c) => `${n.at} two-sources ${c.cluster}`),
     ...(n.degraded ?? []).map((d) => `${n.at} degraded ${d.cluster}`),
     ...(n.replicasBack ?? []).map((d) => `${n.at} replica-back ${d.cluster}`),
+    ...(n.gaps ?? []).map((g) => `${n.at} data-lost ${g.cluster}`),
   ]);
 
 describe("the ground truth", () => {

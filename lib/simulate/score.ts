@@ -1,4 +1,5 @@
 import { streamKey } from "../domain/labels";
+import { holes, mergeIntervals } from "../health/intervals";
 import { thresholdsFor, type Policy } from "../policy/policy";
 import { INCIDENT_KINDS, type Incident, type IncidentKind, type Timeline } from "./model";
 import { freshnessSteps, lagPeriods, type Period } from "./oracle";
@@ -61,7 +62,7 @@ export interface Score {
     stallsInData: number;
     stallsDetected: number;
     shortStallsMissed: number;
-    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number; conflicts: number; degraded: number; replicasBack: number };
+    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number; conflicts: number; degraded: number; replicasBack: number; gaps: number };
   };
   deviations: Deviation[];
 }
@@ -98,6 +99,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     conflicts: [] as { at: number; cluster: string }[],
     degraded: [] as { at: number; cluster: string; key: string }[],
     replicasBack: 0,
+    gaps: [] as { at: number; cluster: string; from: number; to: number }[],
   };
   for (const n of r.published) {
     for (const v of n.down) add(v.cluster, { at: n.at, type: "page" });
@@ -109,6 +111,8 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     for (const c of n.conflicts ?? []) notices.conflicts.push({ at: n.at, cluster: c.cluster });
     for (const d of n.degraded ?? []) notices.degraded.push({ at: n.at, cluster: d.cluster, key: streamKey(d.labels) });
     notices.replicasBack += n.replicasBack?.length ?? 0;
+    for (const g of n.gaps ?? []) notices.gaps.push({ at: n.at, cluster: g.cluster, from: Date.parse(g.from), to: Date.parse(g.to) });
+    for (const x of n.recovered) for (const g of x.lost ?? []) notices.gaps.push({ at: n.at, cluster: x.verdict.cluster, from: Date.parse(g.from), to: Date.parse(g.to) });
     notices.corrupt += n.corruptBlocks.length;
     notices.unlabeled += n.unlabeled.length;
   }
@@ -316,6 +320,35 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     s.delayFromCrossing = at - crossing;
     if (at - crossing > scheduleMs + 1000) deviations.push({ kind: "slow-finding", cluster: i.cluster, at, incident: i.id, evidence: `${what} ${iso(at)}, first evidence in the bucket ${iso(crossing)}` });
   }
+  // Data gaps: where no shipped block of a cluster has data, longer than the tolerance, with data
+  // after it shipped at least a sweep before the end. Each must be announced (a warning, or with the
+  // recovery); a gap notice where data was not lost is a false warning.
+  const trueGaps: { cluster: string; from: number; to: number; evidence: number }[] = [];
+  const byCluster = new Map<string, { minTime: number; maxTime: number; at: number }[]>();
+  for (const b of tl.blocks) {
+    const c = b.labels[policy.clusterLabel];
+    if (b.uploadedAt === null || c === undefined) continue;
+    byCluster.set(c, [...(byCluster.get(c) ?? []), { minTime: b.minTime, maxTime: b.maxTime, at: b.uploadedAt }]);
+  }
+  for (const [cluster, list] of byCluster) {
+    for (const [from, to] of holes(mergeIntervals(list.map((b) => [b.minTime, b.maxTime])), policy.gapToleranceMs)) {
+      const evidence = Math.min(...list.filter((b) => b.minTime >= to).map((b) => b.at));
+      // Seen by the monitor only with data before it still in the lookback when the data after it lands.
+      if (from > evidence - policy.lookbackMs && evidence >= tl.from && evidence <= tl.to - scheduleMs) trueGaps.push({ cluster, from, to, evidence });
+    }
+  }
+  const usedGaps = new Set<number>();
+  for (const g of trueGaps) {
+    const hit = notices.gaps.findIndex((n) => n.cluster === g.cluster && n.from < g.to && g.from < n.to);
+    notices.gaps.forEach((n, k) => n.cluster === g.cluster && n.from < g.to && g.from < n.to && usedGaps.add(k));
+    const inc = tl.incidents.find((i) => i.cluster === g.cluster && i.kind === "prometheus-restart" && i.start < g.to && g.from < (i.end ?? tl.to));
+    if (inc) finding(perIncident.get(inc)!, inc, hit >= 0 ? notices.gaps[hit]!.at : null, g.evidence, "gap warning");
+    else if (hit < 0) deviations.push({ kind: "missed-finding", cluster: g.cluster, at: g.evidence, incident: incidentAt(g.cluster, g.from)?.id ?? null, evidence: `data lost ${iso(g.from)} – ${iso(g.to)}; never announced` });
+  }
+  notices.gaps.forEach((n, k) => {
+    if (!usedGaps.has(k)) deviations.push({ kind: "unexpected-finding", cluster: n.cluster, at: n.at, incident: incidentAt(n.cluster, n.from)?.id ?? null, evidence: `gap notice ${iso(n.from)} – ${iso(n.to)}, but the data was shipped` });
+  });
+
   // New-cluster notices for renamed duplicates are expected; any other is not.
   const renamed = new Set(tl.incidents.map((i) => i.renamedTo).filter(Boolean));
   notices.newClusters.forEach((n, k) => {
@@ -386,7 +419,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       stallsInData,
       stallsDetected,
       shortStallsMissed: shortMissed,
-      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled, conflicts: notices.conflicts.length, degraded: notices.degraded.length, replicasBack: notices.replicasBack },
+      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled, conflicts: notices.conflicts.length, degraded: notices.degraded.length, replicasBack: notices.replicasBack, gaps: notices.gaps.length },
     },
     deviations,
   };
