@@ -261,13 +261,12 @@ AWS bills and do not depend on the machine.
 
 const ANALYSIS = `### Why, and what changed
 
-**Steady-state requests.** A run lists from 3 hours behind its cursor (policy \`relistMs\`: a sidecar that
-recovers ships blocks whose ULIDs predate the cursor), so it lists the prefixes of about \`interval + 3h\`, not
-only the new ones: ⌈(2h + 3h) × rate / 1,000⌉ LIST pages against the floor's ⌈2h × rate / 1,000⌉. At 1,000
-clusters that is 4 against 2 (floor + 2); at 10,000 clusters 32 against 11. GETs are exactly one per new
-block, which is the bulk: the ratio to the floor stays ≈ 1.00, and the extra LISTs cost $0.04 a month at
-10,000 clusters. Only a shorter \`relistMs\` would reduce them (by the policy's own reasoning, the newest block
-of a recovering sidecar is at most one block period old, so 2h plus a margin would do); a policy choice, left as it is.
+**Steady-state requests.** A run lists the whole lookback window (issue 9: a sidecar that recovers ships
+blocks whose ULIDs are hours or days older than the previous run, and a run with state must see them), so
+it lists ⌈7d × rate / 1,000⌉ pages, in ULID-time slices of ~8 pages listed in parallel, each slice but the
+last listing at most one page past its end. A compact record of the prefixes already read (lib/scan/seen.ts,
+~7 bytes a prefix) keeps GETs at exactly one per new block, the bulk of the requests and of the cost. Earlier
+versions listed only from 3 hours behind the cursor (4 pages at 1,000 clusters) and missed late uploads.
 
 **Memory at 10,000 clusters.** The first measurement missed: the saved state was ~11 MB of JSON (1.1 KB a
 cluster, 70% of it 26 hours of level-1 block ranges kept for overlap detection, ~13 \`[ulid, minTime, maxTime]\`

@@ -26,12 +26,12 @@ describe("cost model", () => {
     expect(() => scheduleMinutes("30s")).toThrow(/at least one minute/);
   });
 
-  it("derives a run's requests from new blocks and the re-list window", () => {
+  it("derives a run's requests from new blocks and the lookback window listed every run", () => {
     // 1,000 clusters x 1.1 streams x 0.625 prefixes an hour = 687.5 an hour.
     const r = perRun({ ...estimateCost({ clusters: 1000 }).inputs });
     expect(r.newPrefixes).toBe(1375); // 2 hours
-    expect(r.listedPrefixes).toBe(3438); // 2 hours + 3 hours re-listed
-    expect(r.listRequests).toBe(4);
+    expect(r.listedPrefixes).toBe(115_500); // the 7-day lookback, listed every run for late uploads
+    expect(r.listRequests).toBe(116 + 13); // 116 pages, 14 slices each but the last one page past its end
     expect(r.getRequests).toBe(1375);
     expect(r.metricData).toBe(5010);
     expect(r.putMetricDataCalls).toBe(6);
@@ -44,7 +44,7 @@ describe("cost model", () => {
     expect(item(e, "dashboard")).toBe(3);
     expect(item(e, "alarms")).toBeCloseTo(0.2, 10);
     expect(item(e, "metricApi")).toBeCloseTo(365 * 6 * 0.00001, 10);
-    expect(item(e, "s3List")).toBeCloseTo(365 * 4 * 0.000005, 10);
+    expect(item(e, "s3List")).toBeCloseTo(365 * 129 * 0.000005, 10);
     expect(item(e, "s3Get")).toBeCloseTo(365 * 1376 * 0.0000004, 10);
     // 256 MB for 1 s, 365 times: 91.25 GB-s at the arm64 price, plus 365 requests.
     expect(item(e, "lambda")).toBeCloseTo(91.25 * 0.0000133334 + 365 * 0.0000002, 10);

@@ -18,8 +18,8 @@ export interface CostInputs {
    * level-2 block (0.125). The bench measures 1.25 per stream in 2 hours.
    */
   prefixesPerStreamHour: number;
-  /** Each run lists again this far behind its cursor (policy relistMs, 3h). */
-  relistHours: number;
+  /** Each run lists the whole lookback window (policy lookbackMs, 7 days) to find late uploads. */
+  lookbackHours: number;
   /** meta.json reads in flight (CONCURRENCY, default 32). */
   concurrency: number;
   /** Saved state per cluster in bytes (the bench measures about 1.3 KB). */
@@ -43,7 +43,7 @@ export const DEFAULT_COST_INPUTS: CostInputs = {
   memoryMb: 256,
   architecture: "arm64",
   prefixesPerStreamHour: 0.625,
-  relistHours: 3,
+  lookbackHours: 168,
   concurrency: 32,
   stateBytesPerCluster: 1300,
   stateVersionDays: 30,
@@ -145,15 +145,17 @@ export function perRun(inputs: CostInputs): PerRun {
   const hours = inputs.scheduleMinutes / 60;
   const rate = inputs.clusters * inputs.streamsPerCluster * inputs.prefixesPerStreamHour;
   const newPrefixes = Math.ceil(rate * hours);
-  // Listing starts relistHours behind the cursor (the previous run's newest prefix).
-  const listedPrefixes = Math.ceil(rate * (hours + inputs.relistHours));
-  const listRequests = Math.max(1, Math.ceil(listedPrefixes / 1000));
+  // Every run lists the lookback window, in slices of ~8 pages listed in parallel (lib/scan/slices.ts):
+  // each slice but the last may list one page past its end.
+  const listedPrefixes = Math.ceil(rate * inputs.lookbackHours);
+  const slices = Math.min(16, Math.max(1, Math.floor(listedPrefixes / 8000)));
+  const listRequests = Math.max(1, Math.ceil(listedPrefixes / 1000)) + slices - 1;
   const getRequests = newPrefixes;
   const metricData = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * inputs.clusters : 0);
   const putMetricDataCalls = Math.ceil(metricData / 1000);
   const m = DURATION_MODEL;
   const cpuMs = m.cpuFixedMs + m.cpuPerNewBlockMs * newPrefixes + m.cpuPerClusterMs * inputs.clusters;
-  const ioMs = m.ioFixedMs + m.listLatencyMs * listRequests + (m.getLatencyMs * getRequests) / Math.max(1, inputs.concurrency);
+  const ioMs = m.ioFixedMs + (m.listLatencyMs * listRequests) / slices + (m.getLatencyMs * getRequests) / Math.max(1, inputs.concurrency);
   const durationMs = inputs.durationMs ?? Math.round(cpuMs * Math.max(1, m.mbPerVcpu / inputs.memoryMb) + ioMs);
   // Lambda bills duration rounded up to the millisecond.
   const gbSeconds = (inputs.memoryMb / 1024) * (Math.ceil(durationMs) / 1000);

@@ -13,6 +13,8 @@ export { paretoTops } from "./rules/freshness";
 /** A block read by this run; `deletionMarked` is null where the mark was not looked up. */
 export interface ObservedBlock extends Block {
   deletionMarked: boolean | null;
+  /** Read before and read again this run (a late overlap's partner): not a new upload. */
+  known?: boolean;
 }
 
 /** What the bucket showed this run: the only input of the judgement besides state, now and policy. */
@@ -21,8 +23,8 @@ export interface Observation {
   cursor: string | null;
   /** False when the run stopped before the end of the listing. */
   complete: boolean;
-  /** Prefixes read within the re-list window behind the new cursor. */
-  recent: string[];
+  /** Every prefix of the lookback read by now (lib/scan/seen.ts encoding). */
+  seen: string;
   blocks: ObservedBlock[];
   corrupt: (CorruptBlock & { deletionMarked: boolean | null })[];
   /** Every prefix without meta.json known now (new ones and still-pending ones). */
@@ -72,7 +74,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     writable(key) {
       if (!owned.has(key)) {
         const s = streams[key]!;
-        streams[key] = { ...s, tops: [...s.tops], ranges: [...s.ranges] };
+        streams[key] = { ...s, tops: [...s.tops], ranges: [...s.ranges], coverage: [...s.coverage] };
         owned.add(key);
       }
       return streams[key]!;
@@ -106,7 +108,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
     }
     const key = streamKey(b.labels);
     if (!streams[key]) {
-      streams[key] = { labels: b.labels, cluster, tops: [], ranges: [] };
+      streams[key] = { labels: b.labels, cluster, tops: [], ranges: [], coverage: [] };
       owned.add(key);
     }
     const stream = run.writable(key);
@@ -123,7 +125,7 @@ export function evaluate(prev: State, obs: Observation, now: number, policy: Pol
       streams,
       clusters: {},
       pending: [],
-      recent: obs.recent,
+      seen: obs.seen,
       corrupt: [],
       unlabeled: [],
       overlaps: {},

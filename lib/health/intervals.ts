@@ -13,12 +13,6 @@ export function mergeIntervals(intervals: readonly (readonly [number, number])[]
   return out;
 }
 
-/** Adds one interval to merged ones; the same array when it was already covered (nothing copied). */
-export function addInterval(merged: Interval[], iv: readonly [number, number]): Interval[] {
-  if (iv[1] <= iv[0] || merged.some(([a, b]) => a <= iv[0] && iv[1] <= b)) return merged;
-  return mergeIntervals([...merged, iv]);
-}
-
 /** The merged intervals from `from` on: what a run sees within its lookback. */
 export function clipFrom(merged: readonly Interval[], from: number): Interval[] {
   return merged.filter(([, b]) => b > from).map(([a, b]): Interval => [Math.max(a, from), b]);

@@ -20,11 +20,6 @@ export interface Policy {
   /** A prefix without meta.json older than this is a partial (aborted) upload. */
   partialAfterMs: number;
   /**
-   * How far behind the cursor each run lists again: a stuck sidecar that recovers ships blocks
-   * created (ULID time) before the cursor; the newest of them is at most one block period old.
-   */
-  relistMs: number;
-  /**
    * Level-1 block ranges kept in state to detect overlaps with later uploads. Two Prometheus
    * servers sharing a label set both ship every 2h, so their newest blocks overlap within hours;
    * 8h keeps ~4 ranges a stream (26h kept 13: 70% of the state at 10,000 clusters).
@@ -60,7 +55,6 @@ export const DEFAULT_POLICY: Policy = {
   expectedClusters: [],
   lookbackMs: parseDuration("7d"),
   partialAfterMs: parseDuration("2h"),
-  relistMs: parseDuration("3h"),
   overlapMemoryMs: parseDuration("8h"),
   remindEveryMs: parseDuration("24h"),
   replicaLabels: DEFAULT_REPLICA_LABELS,

@@ -1,11 +1,15 @@
 import type { BucketReader } from "../bucket/bucket";
 import type { PendingPrefix } from "../domain/block";
+import { streamKey } from "../domain/labels";
 import { MAX_META_BYTES, parseMeta } from "../domain/meta";
 import { isUlid, ulidFloor, ulidTime } from "../domain/ulid";
 import { blocksToCheckForDeletion, type ObservedBlock, type Observation } from "../health/evaluate";
+import { overlapProbes } from "../health/rules/overlaps";
 import type { Policy } from "../policy/policy";
 import type { State } from "../state/state";
-import { forEachLimit } from "./concurrency";
+import { forEachLimit, limiter } from "./concurrency";
+import { Builder, NO_STREAM, SeenPrefixes, tagOf } from "./seen";
+import { planSlices } from "./slices";
 
 export interface ScanOptions {
   /** meta.json reads in flight at once. */
@@ -15,28 +19,31 @@ export interface ScanOptions {
   clock?: () => number;
 }
 
+export type ScanResult = Omit<Observation, "stats"> & { prefixesListed: number; metaRead: number };
+
 /**
- * Reads what is new in the bucket since the previous state: the imperative shell around the
- * pure evaluation. Costs one LIST per 1,000 prefixes listed and one GET per new block; prefixes
- * without meta.json cost one more LIST each time they are re-checked.
+ * Reads what is new in the bucket since the previous state: the imperative shell around the pure
+ * evaluation. Every run lists the whole lookback window's top level (one LIST per 1,000 prefixes,
+ * in ULID-time slices listed in parallel) and reads one meta.json per prefix it has not read
+ * before (SeenPrefixes), whatever its ULID: a sidecar that recovers ships its backlog with ULIDs
+ * hours or days old, and a run with state must see every block a run without state sees.
+ * Prefixes without meta.json cost one more LIST each time they are re-checked.
  */
-export async function scanBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: ScanOptions): Promise<Omit<Observation, "stats"> & { prefixesListed: number; metaRead: number }> {
+export async function scanBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: ScanOptions): Promise<ScanResult> {
   const clock = opts.clock ?? Date.now;
-  const horizon = ulidFloor(now - policy.lookbackMs);
-  let startAfter = horizon;
-  if (prev.cursor !== null) {
-    // Re-list a window behind the cursor: a recovering sidecar ships blocks created before it.
-    const relistFrom = ulidFloor(Math.min(ulidTime(prev.cursor), now) - policy.relistMs);
-    if (relistFrom > startAfter) startAfter = relistFrom;
-  }
-  const known = new Set([...prev.recent, ...prev.pending.map((p) => p.block)]);
+  const horizonMs = now - policy.lookbackMs;
+  const horizon = ulidFloor(horizonMs);
+  const before = decodeSeen(prev.seen);
+  const pendingBefore = new Set(prev.pending.map((p) => p.block));
   // A future ULID (clock skew) must not carry the cursor past blocks still to come.
   const cursorCap = ulidFloor(now + 1);
+  const limit = limiter(Math.max(1, opts.concurrency));
 
   const blocks: ObservedBlock[] = [];
   const corrupt: Observation["corrupt"] = [];
   const pending: PendingPrefix[] = [];
-  const processed: string[] = [];
+  /** Stream tags of the prefixes whose meta.json this run read. */
+  const readTags = new Map<string, number>();
   let cursor = prev.cursor;
   let complete = true;
   let prefixesListed = 0;
@@ -53,12 +60,18 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
         // Hostile content must never fail the run: whatever the parser cannot take is a corrupt block.
         parsed = { ok: false, reason: `meta.json cannot be read (${String((err as Error)?.message ?? err).slice(0, 100)})` };
       }
-      if (parsed.ok) blocks.push({ ...parsed.block, deletionMarked: null });
-      else corrupt.push({ block, reason: parsed.reason, deletionMarked: null });
+      if (parsed.ok) {
+        blocks.push({ ...parsed.block, deletionMarked: null });
+        readTags.set(block, tagOf(streamKey(parsed.block.labels)));
+      } else {
+        corrupt.push({ block, reason: parsed.reason, deletionMarked: null });
+        readTags.set(block, NO_STREAM);
+      }
       return true;
     }
     if (meta.kind === "too-large") {
       corrupt.push({ block, reason: `meta.json is ${meta.size} bytes, over the ${MAX_META_BYTES}-byte limit`, deletionMarked: null });
+      readTags.set(block, NO_STREAM);
       return true;
     }
     return false;
@@ -73,44 +86,63 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     pending.push({ block, lastActivity: Math.max(ulidTime(block), newest) });
   };
 
-  // The next page is requested while this one's meta.json are read: a LIST round trip per page
-  // no longer adds to the run's time. A prefetched page is only used after the deadline check.
-  const pages = bucket.listTopLevel(startAfter)[Symbol.asyncIterator]();
-  const fetchPage = () => {
-    const p = pages.next();
-    p.catch(() => {}); // awaited below; a page abandoned at the deadline must not reject unhandled
-    return p;
+  /** Lists one slice of the window [after, until) and reads what is new in it. */
+  const scanSlice = async (after: string, until: string | null): Promise<Builder> => {
+    const seen = new Builder();
+    let last: string | null = null;
+    // The next page is requested while this one's meta.json are read: a LIST round trip per page
+    // no longer adds to the run's time. A prefetched page is only used after the deadline check.
+    const pages = bucket.listTopLevel(after)[Symbol.asyncIterator]();
+    const fetchPage = () => {
+      const p = pages.next();
+      p.catch(() => {}); // awaited below; a page abandoned at the deadline must not reject unhandled
+      return p;
+    };
+    let nextPage = fetchPage();
+    for (;;) {
+      const got = await nextPage;
+      if (got.done) break;
+      if (opts.deadline !== undefined && clock() > opts.deadline) {
+        complete = false;
+        void pages.return?.(undefined)?.catch(() => {});
+        // What this slice did not get to stays as read before: the next run continues there.
+        const from = last === null ? ulidTime(after) : ulidTime(last) + 1;
+        before.forEachBetween(from, until === null ? null : ulidTime(until), (time, hash, tag) => seen.push(time, hash, tag));
+        return seen;
+      }
+      const page = until === null ? got.value : got.value.filter((n) => n < until);
+      const ended = page.length < got.value.length;
+      if (!ended) nextPage = fetchPage();
+      else void pages.return?.(undefined)?.catch(() => {});
+      prefixesListed += page.length;
+      const names = page.filter(isUlid);
+      const tags = names.map((n) => before.tag(n));
+      await Promise.all(
+        names.map((n, i) =>
+          tags[i]! >= 0 || pendingBefore.has(n)
+            ? undefined
+            : limit(async () => {
+                if (!(await read(n))) await inspectIncomplete(n);
+              }),
+        ),
+      );
+      for (const [i, n] of names.entries()) {
+        const tag = tags[i]! >= 0 ? tags[i]! : readTags.get(n);
+        if (tag !== undefined) seen.add(n, tag);
+        if (n <= cursorCap && (cursor === null || n > cursor)) cursor = n;
+        last = n;
+      }
+      if (ended) break;
+    }
+    return seen;
   };
-  let nextPage = fetchPage();
-  for (;;) {
-    const got = await nextPage;
-    if (got.done) break;
-    const page = got.value;
-    if (opts.deadline !== undefined && clock() > opts.deadline) {
-      complete = false;
-      void pages.return?.(undefined)?.catch(() => {});
-      break;
-    }
-    nextPage = fetchPage();
-    prefixesListed += page.length;
-    const names = page.filter(isUlid);
-    await forEachLimit(
-      names.filter((n) => !known.has(n)),
-      opts.concurrency,
-      async (n) => {
-        if (!(await read(n))) await inspectIncomplete(n);
-      },
-    );
-    for (const n of names) {
-      processed.push(n);
-      if (n <= cursorCap && (cursor === null || n > cursor)) cursor = n;
-    }
-  }
+
+  const slices = planSlices(before, horizon, cursorCap);
+  const parts = await Promise.all(slices.map((s) => scanSlice(s.after, s.until)));
 
   // Earlier prefixes without meta.json: still uploading, completed, aborted or deleted since?
-  const horizonTime = now - policy.lookbackMs;
   await forEachLimit(
-    prev.pending.filter((p) => ulidTime(p.block) >= horizonTime),
+    prev.pending.filter((p) => ulidTime(p.block) >= horizonMs),
     opts.concurrency,
     (p) => inspectIncomplete(p.block),
   );
@@ -120,7 +152,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const readNow = new Set([...blocks.map((b) => b.ulid), ...corrupt.map((c) => c.block)]);
   const findingBlocks = new Set(
     [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.ranges.map((r) => r[0]))].filter(
-      (b) => !readNow.has(b) && ulidTime(b) >= horizonTime,
+      (b) => !readNow.has(b) && ulidTime(b) >= horizonMs,
     ),
   );
   const forgotten: string[] = [];
@@ -132,6 +164,39 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     }
   });
 
+  // A late block overlapping its stream's older coverage: read its partners again (rare), so the
+  // overlap names every block, as a run without state does.
+  const probes = overlapProbes(prev, blocks, policy);
+  if (probes.length > 0) {
+    if (opts.deadline !== undefined && clock() > opts.deadline) complete = false;
+    else {
+      const keys = new Set(probes.map((p) => p.key));
+      const fromByTag = new Map<number, number>();
+      for (const p of probes) fromByTag.set(tagOf(p.key), Math.min(fromByTag.get(tagOf(p.key)) ?? Infinity, p.fromMs));
+      const from = Math.max(horizonMs, Math.min(...fromByTag.values()));
+      const again: string[] = [];
+      for await (const page of bucket.listTopLevel(ulidFloor(from))) {
+        for (const n of page) {
+          if (!isUlid(n) || readTags.has(n)) continue;
+          const since = fromByTag.get(before.tag(n));
+          if (since !== undefined && ulidTime(n) >= since) again.push(n);
+        }
+      }
+      await forEachLimit(again, opts.concurrency, async (n) => {
+        metaRead += 1;
+        const meta = await bucket.readMeta(n, MAX_META_BYTES);
+        if (meta.kind !== "found") return;
+        let parsed: ReturnType<typeof parseMeta>;
+        try {
+          parsed = parseMeta(n, meta.body, meta.lastModified);
+        } catch {
+          return;
+        }
+        if (parsed.ok && keys.has(streamKey(parsed.block.labels))) blocks.push({ ...parsed.block, deletionMarked: null, known: true });
+      });
+    }
+  }
+
   // Only blocks about to become a finding pay for a deletion-mark lookup.
   const suspects = blocksToCheckForDeletion(prev, blocks, policy, now);
   const toCheck = [...blocks.filter((b) => suspects.has(b.ulid)), ...corrupt];
@@ -139,9 +204,21 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     item.deletionMarked = await bucket.hasDeletionMark("ulid" in item ? item.ulid : item.block);
   });
 
+  // Pending prefixes that completed this run were read outside the listing: recorded too.
+  const completed = new Builder();
+  for (const [n, tag] of readTags) if (pendingBefore.has(n)) completed.add(n, tag);
+  const seen = Builder.join([...parts, completed]);
+
   // An empty listing still proves there is nothing before the horizon to come back for.
   if (cursor === null && complete) cursor = horizon;
-  const recentFrom = cursor === null ? now : ulidTime(cursor) - policy.relistMs;
-  const recent = processed.filter((n) => ulidTime(n) >= recentFrom);
-  return { cursor, complete, recent, blocks, corrupt, pending, forgotten, prefixesListed, metaRead };
+  return { cursor, complete, seen: seen.encode(), blocks, corrupt, pending, forgotten, prefixesListed, metaRead };
+}
+
+/** A record the state holds; one that cannot be decoded is read again from the bucket (once). */
+function decodeSeen(text: string): SeenPrefixes {
+  try {
+    return SeenPrefixes.decode(text);
+  } catch {
+    return SeenPrefixes.empty();
+  }
 }

@@ -28,11 +28,8 @@ export interface StreamState {
    * next begins). Absent in a state written before it existed: unknown, taken as its newest data.
    */
   dataFrom?: number;
-  /**
-   * The stream's resolution-0 data as merged half-open [from, to) intervals (rules/coverage.ts):
-   * where it has holes. Absent in a state written before it existed (then taken as whole).
-   */
-  coverage?: [number, number][];
+  /** Merged [from, to) intervals (ms) of its resolution-0 data (rules/coverage.ts). */
+  coverage: [number, number][];
 }
 
 export interface ClusterState {
@@ -48,8 +45,11 @@ export interface State {
   clusters: Record<string, ClusterState>;
   /** Prefixes without meta.json, re-checked each run until complete, deleted or out of the lookback. */
   pending: PendingPrefix[];
-  /** Prefixes already read within the re-list window behind the cursor. */
-  recent: string[];
+  /**
+   * Every prefix in the lookback already read (meta.json found, valid or not), compact: see
+   * lib/scan/seen.ts. "" in a state written before it existed: the next run reads the window again.
+   */
+  seen: string;
   corrupt: CorruptBlock[];
   unlabeled: { block: string; labels: Labels }[];
   /**
@@ -80,7 +80,7 @@ export function emptyState(): State {
     streams: {},
     clusters: {},
     pending: [],
-    recent: [],
+    seen: "",
     corrupt: [],
     unlabeled: [],
     overlaps: {},
@@ -145,8 +145,8 @@ function strip(o: Obj, keys: readonly string[]): void {
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
-const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "dataFrom", "coverage"] as const;
-const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "recent", "corrupt", "unlabeled", "overlaps", "ledger", "outbox"] as const;
+const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "coverage", "dataFrom"] as const;
+const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "seen", "corrupt", "unlabeled", "overlaps", "ledger", "outbox"] as const;
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 
 function checkStream(v: unknown, path: Path): void {
@@ -172,14 +172,14 @@ function checkStream(v: unknown, path: Path): void {
     int(r[2], [...path, "ranges", i, 2]);
   }
   if (s.dataFrom !== undefined) int(s.dataFrom, [...path, "dataFrom"]);
-  if (s.coverage !== undefined) {
-    const cov = arr(s.coverage, [...path, "coverage"]);
-    for (let i = 0; i < cov.length; i++) {
-      const c = cov[i];
-      if (!Array.isArray(c) || c.length !== 2) fail([...path, "coverage", i], "[from, to]", c);
-      int(c[0], [...path, "coverage", i, 0]);
-      int(c[1], [...path, "coverage", i, 1]);
-    }
+  // Streams saved before coverage was kept start with none: it fills from new blocks.
+  if (s.coverage === undefined) s.coverage = [];
+  const coverage = arr(s.coverage, [...path, "coverage"]);
+  for (let i = 0; i < coverage.length; i++) {
+    const c = coverage[i];
+    if (!Array.isArray(c) || c.length !== 2) fail([...path, "coverage", i], "[from, to]", c);
+    int(c[0], [...path, "coverage", i, 0]);
+    int(c[1], [...path, "coverage", i, 1]);
   }
   strip(s, STREAM_KEYS);
 }
@@ -234,8 +234,9 @@ export function parseState(text: string): State {
     ["status", "since"],
   );
   checkItems(s.pending, ["pending"], (x, p) => (str(x.block, [...p, "block"]), int(x.lastActivity, [...p, "lastActivity"])), ["block", "lastActivity"]);
-  const recent = arr(s.recent, ["recent"]);
-  for (let i = 0; i < recent.length; i++) str(recent[i], ["recent", i]);
+  // A state of 0.1 had `recent` instead: its blocks are read once more, which changes no verdict.
+  if (s.seen === undefined) s.seen = "";
+  if (typeof s.seen !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(s.seen)) fail(["seen"], "base64 string", s.seen);
   checkItems(s.corrupt, ["corrupt"], (x, p) => (str(x.block, [...p, "block"]), str(x.reason, [...p, "reason"])), ["block", "reason"]);
   checkItems(s.unlabeled, ["unlabeled"], (x, p) => (str(x.block, [...p, "block"]), labels(x.labels, [...p, "labels"])), ["block", "labels"]);
   checkRecords(

@@ -32,7 +32,7 @@ export function observe(blocks: ObservedBlock[], extra: Partial<Observation> = {
   return {
     cursor: blocks.length ? blocks.map((b) => b.ulid).sort().at(-1)! : ulidFloor(NOW),
     complete: true,
-    recent: [],
+    seen: "",
     blocks,
     corrupt: [],
     pending: [],

@@ -1,36 +1,58 @@
-import { addInterval } from "../intervals";
+import type { StreamState } from "../../state/state";
 import type { Rule } from "../rule";
 
+/** Merged, sorted, half-open [from, to) intervals (ms). */
+export type Intervals = [number, number][];
+
+/** How long coverage is kept past the lookback: a block's data ends before its ULID time. */
+const KEEP_PAST_LOOKBACK_MS = 24 * 3_600_000;
+
+/** Adds [from, to) to merged intervals, in place order; returns a new array. */
+export function addInterval(list: readonly (readonly [number, number])[], from: number, to: number): Intervals {
+  const out: Intervals = [];
+  let [a, b] = [from, to];
+  let placed = false;
+  for (const [x, y] of list) {
+    if (y < a) out.push([x, y]);
+    else if (x > b) {
+      if (!placed) out.push([a, b]), (placed = true);
+      out.push([x, y]);
+    } else [a, b] = [Math.min(a, x), Math.max(b, y)];
+  }
+  if (!placed) out.push([a, b]);
+  return out;
+}
+
+/** The parts of [from, to) inside the intervals, as a length in ms. */
+export function overlapMs(list: readonly (readonly [number, number])[], from: number, to: number): number {
+  let ms = 0;
+  for (const [x, y] of list) ms += Math.max(0, Math.min(y, to) - Math.max(x, from));
+  return ms;
+}
+
 /**
- * Coverage (issue 11): per stream, its resolution-0 data as merged [from, to) intervals, within the
- * lookback, from the blocks of every source that are not deletion-marked. A compacted block's
- * meta.json keeps only its outer range, so a hole between its sources is invisible in it: a stream
- * already in state saw those sources and their holes, and keeps them until they leave the lookback
- * (the one place a run with state knows more than one without); only a stream new to this run
- * takes a compacted block's range. Read by the gaps rule.
+ * Coverage: per stream, the time its resolution-0 data covers within the lookback, as merged
+ * intervals of every source's blocks (a compacted block covers its sources' time). A healthy stream
+ * keeps one interval. Read by the overlap rule (a late duplicate compared with the whole lookback),
+ * and by what draws or measures a stream's holes. Reports nothing itself.
  */
 export const coverage: Rule<null> = {
   id: "coverage",
 
-  carryStream(s, run) {
-    const horizon = run.now - run.policy.lookbackMs;
-    if (s.coverage === undefined) {
-      // A state from before coverage was kept: taken as whole up to its newest data (no invented hole).
-      const to = Math.max(...s.tops.map((t) => t[1]));
-      return { coverage: to > horizon ? [[horizon, to]] : [] };
-    }
-    // Intervals wholly out of the lookback go; the first one is clipped where it is read (a change
-    // every run would copy every stream).
-    return s.coverage.some(([, b]) => b <= horizon) ? { coverage: s.coverage.filter(([, b]) => b > horizon) } : null;
+  carryStream(s: StreamState, run) {
+    const from = run.now - run.policy.lookbackMs - KEEP_PAST_LOOKBACK_MS;
+    return s.coverage.every(([, to]) => to > from) ? null : { coverage: s.coverage.filter(([, to]) => to > from) };
   },
 
   carry: () => null,
 
   fold(_draft, item, run) {
     if (item.kind !== "stream" || item.block.resolution !== 0) return;
-    const b = item.block;
-    if (b.level > 1 && Object.hasOwn(run.prev.streams, item.key)) return;
-    item.stream.coverage = addInterval(item.stream.coverage ?? [], [b.minTime, b.maxTime]);
+    // A compacted block's meta keeps only its outer range, hiding any hole between its sources: a
+    // stream already in state saw those sources and keeps their holes (the gaps rule reports them
+    // until they leave the lookback); only a stream new to this run takes the outer range.
+    if (item.block.level > 1 && Object.hasOwn(run.prev.streams, item.key)) return;
+    item.stream.coverage = addInterval(item.stream.coverage, item.block.minTime, item.block.maxTime);
   },
 
   report() {},

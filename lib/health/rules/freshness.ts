@@ -38,7 +38,7 @@ export const freshness: Rule<Draft> = {
     if (item.kind !== "stream") return;
     const { block: b, stream: s } = item;
     if (!s.tops.some((t) => t[0] === b.ulid)) s.tops.push([b.ulid, b.maxTime, b.resolution, isShippedBySidecar(b) ? b.uploadTime : null]);
-    if (isShippedBySidecar(b)) {
+    if (isShippedBySidecar(b) && !b.known) {
       const u = draft.uploaded.get(s.cluster) ?? { blocks: 0, bytes: 0 };
       u.blocks += 1;
       u.bytes += b.sizeBytes ?? 0;

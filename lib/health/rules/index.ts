@@ -14,4 +14,4 @@ import { unlabeled } from "./unlabeled";
  * Every health rule, in the order they report: freshness writes the cluster verdicts that later
  * rules read or annotate. Adding a rule: one file beside these, one line here, its tests.
  */
-export const RULES: readonly Rule<any>[] = [freshness, overlaps, partial, corrupt, unlabeled, newClusters, conflicts, degraded, coverage, gaps];
+export const RULES: readonly Rule<any>[] = [coverage, freshness, overlaps, partial, corrupt, unlabeled, newClusters, conflicts, degraded, gaps];

@@ -3,6 +3,7 @@ import { clusterOf, streamKey } from "../../domain/labels";
 import type { State, StreamState } from "../../state/state";
 import { overlappingBlocks, type Range } from "../overlaps";
 import { cmpText, keepAll, type Run, type Rule } from "../rule";
+import { overlapMs } from "./coverage";
 
 interface Draft {
   /** Level-1 ranges read this run, by stream key. */
@@ -93,3 +94,41 @@ export const overlaps: Rule<Draft> = {
     return suspects;
   },
 };
+
+/** Older blocks of one stream to read again: the partners of a late block outside the overlap memory. */
+export interface OverlapProbe {
+  key: string;
+  /** Only blocks created (ULID time) at or after this can hold data after it: the late block's minTime. */
+  fromMs: number;
+}
+
+/**
+ * New level-1 blocks whose range overlaps their stream's coverage where no remembered range is:
+ * a duplicate whose sidecar ships hours late overlaps blocks older than the overlap memory. Their
+ * partners are read again (a rare event), so that the finding names every block, as a run without
+ * state names them. A healthy stream never overlaps its own coverage.
+ */
+export function overlapProbes(prev: State, blocks: readonly Block[], policy: { clusterLabel: string }): OverlapProbe[] {
+  const found = new Map<string, number>();
+  for (const b of blocks) {
+    if (clusterOf(b.labels, policy.clusterLabel) === null || !comparable(b)) continue;
+    const key = streamKey(b.labels);
+    const s = prev.streams[key];
+    if (!s || s.ranges.some((r) => r[0] === b.ulid)) continue;
+    const covered = overlapMs(s.coverage, b.minTime, b.maxTime);
+    if (covered === 0 || covered <= overlapMs(mergedRanges(s.ranges), b.minTime, b.maxTime)) continue;
+    found.set(key, Math.min(found.get(key) ?? Infinity, b.minTime));
+  }
+  return [...found].map(([key, fromMs]) => ({ key, fromMs }));
+}
+
+function mergedRanges(ranges: StreamState["ranges"]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const [, from, to] of sorted) {
+    const last = out.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
+}

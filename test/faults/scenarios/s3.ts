@@ -18,7 +18,7 @@ const internal: Fault = { kind: "error", status: 500, code: "InternalError", mes
 
 /** The parts of a state that are the verdict (not the ledger or the outbox ids). */
 export function verdictOf(s: State) {
-  return { cursor: s.cursor, streams: s.streams, clusters: s.clusters, pending: s.pending, recent: s.recent, corrupt: s.corrupt, unlabeled: s.unlabeled, overlaps: s.overlaps };
+  return { cursor: s.cursor, streams: s.streams, clusters: s.clusters, pending: s.pending, seen: s.seen, corrupt: s.corrupt, unlabeled: s.unlabeled, overlaps: s.overlaps };
 }
 
 export function same(a: unknown, b: unknown): boolean {
