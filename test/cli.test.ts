@@ -170,7 +170,14 @@ describe("check --output json", () => {
       "prod-eu-west-1": "ok",
       "cluster-one": "ok",
       "qa-sandbox": "ok",
+      "prod-us-west-2": "ok",
+      "prod-eu-central-1": "ok",
+      "analytics-us-east-2": "ok",
     });
+    const findings = report as never as { degraded: { cluster: string }[]; conflicts: { cluster: string; differingLabels: string[] }[]; clusters: { cluster: string; gapSeconds: number }[] };
+    expect(findings.degraded.map((d) => d.cluster)).toEqual(["prod-us-west-2"]);
+    expect(findings.conflicts.map((c) => [c.cluster, c.differingLabels])).toEqual([["prod-eu-central-1", ["team"]]]);
+    expect(findings.clusters.filter((c) => c.gapSeconds > 0).map((c) => [c.cluster, c.gapSeconds])).toEqual([["analytics-us-east-2", 4 * 3600]]);
     expect(report.clusters[0]).toEqual({
       cluster: "prod-ap-northeast-1",
       status: "missing",
@@ -182,6 +189,8 @@ describe("check --output json", () => {
       blocksUploaded: 0,
       bytesUploaded: 0,
       streams: [],
+      gapSeconds: 0,
+      dataGaps: [],
     });
     expect(report.clusters.find((c) => c.cluster === "prod-us-east-1")!.streams).toHaveLength(2);
     expect(report.partialBlocks).toEqual([{ block: expect.any(String), ageSeconds: 5 * 3600 }]);

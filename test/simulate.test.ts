@@ -158,6 +158,26 @@ describe("regression scenarios at rate(2h)", () => {
     expect(transcript(sim).filter((l) => l.includes("overlap cluster-one"))).toHaveLength(2);
   });
 
+  it("data gaps: a restart that lost 45 minutes is a warning once; recoveries say whether the backlog filled the outage", async () => {
+    const sim = await run("data-gaps");
+    expect(unmet(sim)).toEqual([]);
+    expect(deviations(sim)).toEqual([]);
+    const inc = (kind: string) => sim.timeline.incidents.find((i) => i.kind === kind)!;
+    const published = sim.results[0]!.replay.published;
+    const lost = published.flatMap((n) => n.gaps ?? []);
+    expect(lost.map((g) => [g.cluster, g.seconds])).toEqual([[inc("prometheus-restart").cluster, 45 * 60]]);
+    const recovery = (cluster: string) => published.flatMap((n) => n.recovered).filter((r) => r.verdict.cluster === cluster);
+    expect(recovery(inc("sidecar-down").cluster).map((r) => [r.filled, r.lost])).toEqual([[true, undefined]]);
+    const long = recovery(inc("long-outage").cluster);
+    expect(long).toHaveLength(1);
+    // Prometheus keeps 97h: of a 5-day outage about a day of data never reached the bucket.
+    const missing = long[0]!.lost!.reduce((a, g) => a + g.seconds, 0);
+    expect(missing).toBeGreaterThan(20 * 3600);
+    expect(missing).toBeLessThan(28 * 3600);
+    const row = sim.results[0]!.score.rows.find((r) => r.kind === "prometheus-restart")!;
+    expect([row.expected, row.detected, row.withinSweep]).toEqual([1, 1, 1]);
+  });
+
   // Rule misses the simulator found, fixed in the engine; each scenario now meets its goal.
   it("outage longer than the lookback: paged once and announced recovered once (was rule miss 1)", async () => {
     expect(deviations(await run("outage-beyond-lookback"))).toEqual([]);

@@ -81,6 +81,14 @@ export function renderReport(report: Report, opts: { colour: boolean; clusterLab
         `  Next: kubectl logs <that replica's prometheus-server pod> --container thanos-sidecar | grep -i -e uploaded -e error.`,
     );
   }
+  for (const c of report.clusters) {
+    for (const g of c.dataGaps ?? []) {
+      findings.push(
+        `${paint("yellow", "data lost")} ${printable(c.cluster, 60)}: no block of any of its streams holds ${g.from} → ${g.to} (${formatDuration(g.seconds * 1000)}): never in a cost report.\n` +
+          `  Next: its Prometheus was down or lost the blocks before the sidecar shipped them; kubectl get pods (restarts) and the Prometheus logs around that time.`,
+      );
+    }
+  }
   for (const p of report.partialBlocks) {
     findings.push(
       `${paint("yellow", "partial")} block ${p.block}: no meta.json, no activity for ${formatDuration(p.ageSeconds * 1000)}: an aborted upload.\n` +

@@ -12,8 +12,9 @@ export interface DemoBucket {
  * A small, realistic Kubecost bucket holding one of every situation blockwatch reports:
  * healthy clusters (one an HA pair), a stalled one hidden behind fresh compactor blocks, a late one,
  * two clusters left on the chart's default cluster_id, a partial upload, a corrupt meta.json,
- * a Prometheus without cluster_id, an expected cluster that never uploaded, and the junk Thanos
- * and Kubecost leave at the top level.
+ * a Prometheus without cluster_id, an expected cluster that never uploaded, an HA pair with one
+ * replica down, two sources under one cluster_id, lost data, and the junk Thanos and Kubecost
+ * leave at the top level.
  */
 export function demoBucket(now: number, seed = 7): DemoBucket {
   const random = seededRandom(seed);
@@ -54,6 +55,21 @@ export function demoBucket(now: number, seed = 7): DemoBucket {
       uploadTime: now - 20 * HOUR,
       metaText: `{\n\t"ulid": "${corrupt}",\n\t"minTime": ${now - 23 * HOUR},\n\t"maxT`,
     }),
+  );
+  // Issue 11, added last so that the blocks above keep their ULIDs. An HA pair whose second
+  // replica stopped shipping 7 hours ago: degraded, the cluster ok.
+  objects.push(
+    ...[
+      ...sidecarBlocks({ labels: { cluster_id: "prod-us-west-2", prometheus_replica: "r0" }, from: now - day }, now, random),
+      ...sidecarBlocks({ labels: { cluster_id: "prod-us-west-2", prometheus_replica: "r1" }, from: now - day, stopAt: now - 7 * HOUR }, now, random),
+      // A second cluster installed as prod-eu-central-1 with a team label: two sources under one cluster_id.
+      ...sidecarBlocks({ labels: { cluster_id: "prod-eu-central-1" }, from: now - 2 * day }, now, random),
+      ...sidecarBlocks({ labels: { cluster_id: "prod-eu-central-1", team: "data" }, from: now - 12 * HOUR }, now, random),
+      // A Prometheus whose blocks of 4 hours yesterday never reached the bucket: lost cost data.
+      ...sidecarBlocks({ labels: { cluster_id: "analytics-us-east-2" }, from: now - 2 * day }, now, random).filter(
+        (b) => b.maxTime <= now - 30 * HOUR || b.minTime >= now - 26 * HOUR,
+      ),
+    ].flatMap((b) => blockObjects(b)),
   );
   // Top-level names that are not blocks: Thanos <= 0.24 debug metas, Kubecost ETL, a renamed block.
   objects.push(
