@@ -63,7 +63,11 @@ function seconds(raw, name, { min = 1 } = {}) {
   return s;
 }
 
-/** `rate(2 hours)` -> 7200; `cron(...)` -> null (no fixed interval). */
+/**
+ * Seconds between runs: `rate(2 hours)` -> 7200; `cron(5 0/2 * * ? *)` -> 7200, the longest gap
+ * between two fires of the cron over the next 8 days (so a weekday-only cron gets its weekend gap).
+ * Alarm periods and the stale-run cut-off are derived from it.
+ */
 function scheduleInterval(schedule) {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule);
   if (rate) {
@@ -77,14 +81,48 @@ function scheduleInterval(schedule) {
     const unitSeconds = unit.startsWith('minute') ? 60 : unit.startsWith('hour') ? 3600 : 86400;
     return n * unitSeconds;
   }
-  if (/^cron\(\S+( \S+){5}\)$/.test(schedule)) return null;
+  const cron = /^cron\((\S+( \S+){5})\)$/.exec(schedule);
+  if (cron) return cronInterval(schedule, cron[1]);
   return fail(`param "schedule" must be "rate(N minutes|hours|days)" or a six-field "cron(...)", got "${schedule}"`);
 }
 
+// aws-cron-parser evaluates EventBridge's six-field cron (minutes hours day-of-month month
+// day-of-week year, with ? L W #) but assumes AWS validated it: the checks it skips are made here.
+function cronInterval(schedule, fields) {
+  const f = fields.split(' ');
+  if ((f[2] === '?') === (f[4] === '?')) {
+    fail(`param "schedule": one of day-of-month and day-of-week must be "?", the other not (e.g. "cron(5 0/2 * * ? *)"), got "${schedule}"`);
+  }
+  const cronParser = require('aws-cron-parser');
+  let parsed;
+  try {
+    parsed = cronParser.parse(fields);
+  } catch (err) {
+    fail(`param "schedule": "${schedule}" is not an EventBridge cron expression (${String(err && err.message).replace(/^AwsCronParser : /, '')})`);
+  }
+  const start = Date.now();
+  let at = cronParser.next(parsed, new Date(start));
+  if (!at) fail(`param "schedule": "${schedule}" never fires again`);
+  let longest = 0;
+  for (let fires = 0; fires === 0 || (at.getTime() - start < 8 * DAY * 1000 && fires < 20000); fires++) {
+    const next = cronParser.next(parsed, at);
+    if (!next) fail(`param "schedule": "${schedule}" stops firing: blockwatch needs a schedule that keeps running`);
+    longest = Math.max(longest, (next.getTime() - at.getTime()) / 1000);
+    at = next;
+  }
+  return longest;
+}
+
+/** A run invoked this long after its time is dropped: the next scheduled run is nearer (1 min .. 1 h). */
+function maxEventAge(intervalSeconds) {
+  return Math.max(60, Math.min(3600, Math.floor(intervalSeconds / 2)));
+}
+
 // Same syntax as lib/policy/policy.ts parseClusterOverrides: "a:late-after=1h,stall-after=2h;b:stall-after=12h".
-// Each cluster's thresholds are checked as the Lambda will check them (defaults applied), so an
-// override the Lambda would refuse fails packaging instead of every run.
-function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds) {
+// Each cluster's thresholds are checked as the Lambda will check them (defaults applied, and
+// lib/policy/policy.ts validatePolicy's rules), so an override the Lambda would refuse fails
+// packaging instead of every run.
+function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds, lookbackSeconds) {
   for (const spec of text.split(';').map((s) => s.trim()).filter(Boolean)) {
     const colon = spec.lastIndexOf(':');
     if (colon <= 0) fail(`param "clusterOverrides": "${spec}" is not NAME:late-after=DUR,stall-after=DUR`);
@@ -101,6 +139,9 @@ function checkClusterOverrides(text, lateAfterSeconds, stallAfterSeconds) {
     }
     if (!(late > 0 && stall >= late)) {
       fail(`param "clusterOverrides": "${spec}" gives stall-after ${stall / 1000}s below late-after ${late / 1000}s (with the defaults lateAfter/stallAfter filled in): raise stall-after too`);
+    }
+    if (stall > lookbackSeconds * 1000) {
+      fail(`param "clusterOverrides": "${spec}" gives stall-after ${stall / 1000}s, longer than lookback ${lookbackSeconds}s: a stalled cluster's blocks would leave the lookback window before it is judged stalled; raise lookback to at least that`);
     }
   }
 }
@@ -121,7 +162,6 @@ const METRICS_INSIGHTS_WINDOW = 3 * 3600;
 
 /** Heartbeat alarm: no successful run in 3 consecutive schedule intervals (2h -> 3 x 2h). */
 function heartbeatWindow(intervalSeconds) {
-  if (intervalSeconds === null) return { period: DAY, evaluationPeriods: 1 }; // cron: a run a day
   const limit = intervalSeconds < 3600 ? DAY : 7 * DAY;
   if (intervalSeconds > limit) fail(`param "schedule": runs less often than once a week cannot be watched by an alarm`);
   return { period: intervalSeconds, evaluationPeriods: Math.max(1, Math.min(3, Math.floor(limit / intervalSeconds))) };
@@ -160,11 +200,15 @@ function buildConfig(raw) {
   if (stallAfterSeconds < lateAfterSeconds) {
     fail(`param "stallAfter" (${raw.stallAfter}) must be at least "lateAfter" (${raw.lateAfter}): raise stallAfter too`);
   }
-  const remindEverySeconds = seconds(raw, 'remindEvery');
+  // 0: no reminders, as in the CLI and the Lambda (lib/alerts/decide.ts).
+  const remindEverySeconds = seconds(raw, 'remindEvery', { min: 0 });
   const lookbackSeconds = seconds(raw, 'lookback');
   seconds(raw, 'gapTolerance', { min: 0 });
+  if (lookbackSeconds < stallAfterSeconds) {
+    fail(`param "lookback" (${raw.lookback}) is shorter than "stallAfter" (${raw.stallAfter}): a stalled cluster's blocks would leave the lookback window before it is judged stalled; give a lookback of at least stallAfter`);
+  }
   const clusterOverrides = str(raw, 'clusterOverrides');
-  checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds);
+  checkClusterOverrides(clusterOverrides, lateAfterSeconds, stallAfterSeconds, lookbackSeconds);
 
   const emails = str(raw, 'alertEmail').split(',').map((s) => s.trim()).filter(Boolean);
   for (const e of emails) if (!EMAIL_RE.test(e)) fail(`param "alertEmail": "${e}" is not an email address`);
@@ -189,7 +233,7 @@ function buildConfig(raw) {
   if (perClusterAlarm && !perClusterMetrics) fail('param "perClusterAlarm=true" needs "perClusterMetrics=true"');
 
   const objectBase = thanosPrefix ? `${thanosBucket}/${thanosPrefix}` : thanosBucket;
-  const dashboardPeriod = intervalSeconds === null ? 3600 : Math.min(intervalSeconds, DAY);
+  const dashboardPeriod = Math.min(intervalSeconds, DAY);
   const heartbeat = heartbeatWindow(intervalSeconds);
 
   const cfg = {
@@ -199,6 +243,8 @@ function buildConfig(raw) {
     clusterLabel,
     expectedClusters,
     schedule,
+    scheduleIntervalSeconds: intervalSeconds,
+    maxEventAgeSeconds: maxEventAge(intervalSeconds),
     lateAfter: str(raw, 'lateAfter'),
     stallAfter: str(raw, 'stallAfter'),
     remindEvery: str(raw, 'remindEvery'),

@@ -291,15 +291,19 @@ describe("decideAlerts: transitions against the ledger", () => {
 });
 
 describe("decideAlerts: first run (no ledger)", () => {
-  it("starts the ledger silently but announces clusters already down", () => {
-    const r = report([verdict("a", "ok"), verdict("s", "stalled"), verdict("m", "missing")], {
-      overlaps: [overlap],
-      partialBlocks: [{ block: "01P", ageSeconds: 9000 }],
-      unlabeledBlocks: [{ block: "01U", labels: {} }],
-      corruptBlocks: [{ block: "01C", reason: "bad" }],
-    });
+  const findings = {
+    overlaps: [overlap],
+    partialBlocks: [{ block: "01P", ageSeconds: 9000 }],
+    unlabeledBlocks: [{ block: "01U", labels: {} }],
+    corruptBlocks: [{ block: "01C", reason: "bad" }],
+  };
+
+  it("tells in one critical message the clusters already down and every finding already present", () => {
+    const r = report([verdict("a", "ok"), verdict("s", "stalled"), verdict("m", "missing")], findings);
     const d = decideAlerts(null, r, T0, policy);
-    expect(summary(d.notification)).toEqual(["missing:m", "stalled:s"]);
+    // Nothing is new or recovered: there is nothing to compare with.
+    expect(summary(d.notification)).toEqual(["missing:m", "stalled:s", "overlap:cluster-one", "corrupt:01C", "partial:01P", "unlabeled:1"]);
+    expect(severityOf(d.notification!)).toBe("critical");
     const ledger = d.ledgerAfterPublish!;
     expect(ledger.clusters!.map((c) => [c.cluster, c.down?.status ?? "up"])).toEqual([["a", "up"], ["m", "missing"], ["s", "stalled"]]);
     expect(new Set(ledger.findings)).toEqual(
@@ -307,6 +311,29 @@ describe("decideAlerts: first run (no ledger)", () => {
     );
     // Next run, same report: nothing new.
     expect(decideAlerts(ledger, r, T0 + 2 * H, policy).notification).toBeNull();
+  });
+
+  it("a duplicate cluster_id present at deploy time is announced, as a warning when nothing is down", () => {
+    const d = decideAlerts(null, report(ok.clusters, findings), T0, policy);
+    expect(summary(d.notification)).toEqual(["overlap:cluster-one", "corrupt:01C", "partial:01P", "unlabeled:1"]);
+    expect(severityOf(d.notification!)).toBe("warning");
+    expect(d.notification!.newClusters).toEqual([]);
+  });
+
+  it("a failed first publish is decided again, findings included", () => {
+    const r = report(ok.clusters, { overlaps: [overlap] });
+    expect(runs(null, [{ at: T0, report: r, publishFails: true }, { at: T0 + 2 * H, report: r }, { at: T0 + 4 * H, report: r }])).toEqual([
+      ["overlap:cluster-one"],
+      ["overlap:cluster-one"],
+      [],
+    ]);
+  });
+
+  it("after a bucket failure on a new deployment, the first readable run tells what is wrong, nothing as new", () => {
+    const failed = decideBucketFailure(null, { kind: "access-denied", reason: "denied" }, T0, policy).ledgerAfterPublish;
+    const d = decideAlerts(failed, report([verdict("a", "stalled"), verdict("b", "ok")], { overlaps: [overlap] }), T0 + 2 * H, policy);
+    expect(summary(d.notification)).toEqual(["stalled:a", "overlap:cluster-one"]);
+    expect(d.notification!.bucket).toEqual({ state: "readable", unreadableSince: T0 });
   });
 
   it("all healthy: no notification, a ledger to save", () => {
@@ -317,6 +344,111 @@ describe("decideAlerts: first run (no ledger)", () => {
 
   it("incomplete first run keeps the ledger null", () => {
     expect(decideAlerts(null, { ...aStalled, complete: false }, T0, policy)).toEqual({ notification: null, ledgerAfterPublish: null });
+  });
+});
+
+describe("reminders keep time: reminder k at page + k x remindEvery, sent by the first run at or after it", () => {
+  const S = 1000;
+  /** Runs every 2h from `start`, the i-th `jitter(i)` ms off its slot, as EventBridge and Lambda start them. */
+  const slots = (start: number, count: number, jitter: (i: number) => number) => Array.from({ length: count }, (_, i) => start + i * 2 * H + jitter(i));
+  /** When reminders were sent, as whole hours after the page (runs are seconds off their slot). */
+  const reminderTimes = (times: number[], r = aStalled) => {
+    const out: string[] = [];
+    runs(baseline(), times.map((at) => ({ at, report: r }))).forEach((notice, i) => {
+      if (notice.includes("reminder:a")) out.push(`${Math.round((times[i]! - times[0]!) / H)}h`);
+    });
+    return out;
+  };
+
+  const table: { name: string; times: number[]; expected: string[] }[] = [
+    {
+      // The run 24h later starts 5 s before the due time: the reminder waits one run (26h); the next
+      // one is due at 48h again, and a run 2 s after it sends it (the old rule waited for 50h).
+      name: "a run seconds early costs one run for that reminder, never a shift of the later ones",
+      times: [T0 + 10 * S, T0 + 24 * H + 5 * S, T0 + 26 * H + 5 * S, T0 + 48 * H + 12 * S, T0 + 72 * H + 11 * S],
+      expected: ["26h", "48h", "72h"],
+    },
+    {
+      name: "a week down with runs that start up to 30 s either side of their slot: 7 reminders, each on the first run at or after it",
+      // Alternating: the run a day after the page starts 20 s before its slot, every other run 20 s after.
+      times: slots(T0, 12 * 7 + 2, (i) => (i === 0 ? 0 : i % 12 === 0 ? -20 * S : 20 * S)),
+      expected: ["26h", "50h", "74h", "98h", "122h", "146h", "170h"],
+    },
+    {
+      name: "runs late after the page still come back to the anchor",
+      times: slots(T0, 12 * 4 + 1, (i) => (i === 0 ? 0 : i % 12 === 0 ? 30 * S : -30 * S)),
+      expected: ["24h", "48h", "72h", "96h"],
+    },
+    {
+      // No run for three days: one reminder when runs resume, then the anchor again.
+      name: "after a gap in the runs, one reminder, then back on page + k x 24h",
+      times: [T0, T0 + 2 * H, T0 + 90 * H, T0 + 92 * H, T0 + 96 * H, T0 + 120 * H],
+      expected: ["90h", "96h", "120h"],
+    },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      expect(reminderTimes(row.times)).toEqual(row.expected);
+    });
+  }
+
+  it("matches page + k x 24h over a week of runs with seeded jitter of up to 30 s", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 60 - 30;
+    const times = slots(T0, 12 * 7 + 1, () => Math.round(rnd() * S));
+    const page = times[0]!;
+    // Independent of decide.ts: for each k, the first run at or after page + k x 24h.
+    const expected = [1, 2, 3, 4, 5, 6, 7].map((k) => times.find((t) => t >= page + k * 24 * H)).filter((t) => t !== undefined);
+    expect(reminderTimes(times)).toEqual(expected.map((t) => `${Math.round((t - page) / H)}h`));
+  });
+
+  it("keeps the anchor through late and missing: stalled -> late -> stalled -> missing is one outage", () => {
+    const steps = [
+      { at: T0, report: aStalled },
+      { at: T0 + 22 * H, report: aLate },
+      { at: T0 + 24 * H + 5 * S, report: aStalled },
+      { at: T0 + 48 * H + 5 * S, report: report([verdict("a", "missing"), verdict("b", "ok")]) },
+    ];
+    expect(runs(baseline(), steps)).toEqual([["stalled:a"], [], ["reminder:a"], ["reminder:a"]]);
+  });
+
+  it("a failed reminder publish is sent by the next run, and the one after stays on the anchor", () => {
+    const steps = [
+      { at: T0, report: aStalled },
+      { at: T0 + 24 * H + 5 * S, report: aStalled, publishFails: true },
+      { at: T0 + 26 * H + 5 * S, report: aStalled },
+      { at: T0 + 48 * H + 5 * S, report: aStalled },
+    ];
+    expect(runs(baseline(), steps)).toEqual([["stalled:a"], ["reminder:a"], ["reminder:a"], ["reminder:a"]]);
+  });
+
+  it("a ledger saved before pages were kept: next reminder 24h after its last notice, then anchored there", () => {
+    const saved = JSON.stringify({
+      ...emptyState(),
+      ledger: { clusters: [{ cluster: "a", down: { status: "stalled", since: iso(T0 - 9 * H), notifiedAt: T0 } }, { cluster: "b", down: null }], findings: [], bucketFailure: null },
+    });
+    let ledger = parseState(saved).ledger;
+    expect(ledger!.clusters![0]!.down).toEqual({ status: "stalled", since: iso(T0 - 9 * H), notifiedAt: T0 });
+    const sent: number[] = [];
+    for (const at of [T0 + 24 * H - 5 * S, T0 + 26 * H - 5 * S, T0 + 48 * H + 5 * S, T0 + 72 * H + 5 * S]) {
+      const d = decideAlerts(ledger, aStalled, at, policy);
+      if (d.notification?.reminders.length) sent.push(at);
+      ledger = d.ledgerAfterPublish;
+    }
+    expect(sent).toEqual([T0 + 26 * H - 5 * S, T0 + 48 * H + 5 * S, T0 + 72 * H + 5 * S]);
+    expect(ledger!.clusters![0]!.down!.pagedAt).toBe(T0);
+  });
+
+  it("bucket-unreadable reminders are anchored on the first notice too", () => {
+    const failure = { kind: "timeout", reason: "s3 timed out" };
+    let ledger: Ledger | null = baseline();
+    const sent: number[] = [];
+    for (const at of [T0 + 10 * S, T0 + 24 * H + 5 * S, T0 + 26 * H + 5 * S, T0 + 48 * H + 12 * S, T0 + 72 * H + 11 * S]) {
+      const d = decideBucketFailure(ledger, failure, at, policy);
+      if (d.notification?.bucket?.state === "unreadable" && d.notification.bucket.reminder) sent.push(at);
+      ledger = d.ledgerAfterPublish;
+    }
+    expect(sent).toEqual([T0 + 26 * H + 5 * S, T0 + 48 * H + 12 * S, T0 + 72 * H + 11 * S]);
   });
 });
 

@@ -203,7 +203,7 @@ describe("blockwatch backtest on a FILESYSTEM bucket", () => {
 
   it("refuses a bad --days", async () => {
     const r = await runCli(["backtest", "--objstore.config", config(), "--days", "-1"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a usage error
     expect(r.stderr).toMatch(/--days/);
   });
 });

@@ -10,8 +10,11 @@ import { putS3Objects, writeFilesystemObjects } from "./support/buckets";
 import { mapLimit, runCli, type CliResult } from "./support/cli";
 import { filesystemObjstoreYaml, s3ObjstoreYaml, startLocalS3, type LocalS3 } from "./support/s3-server";
 
-const NOW = "2025-11-03T14:00:00.000Z";
-const now = Date.parse(NOW);
+// The clock (to the second), so that --now is not "in the past" (that warns: see below).
+const now = Math.floor(Date.now() / 1000) * 1000;
+const NOW = new Date(now).toISOString();
+/** An hour ago: blocks uploaded since still count, which is what the warning says. */
+const PAST = new Date(now - 3_600_000).toISOString();
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY";
 const EVIL = "evil\u001b[31mred\u001b[0m\u0007-name";
 
@@ -23,8 +26,9 @@ const files: Record<string, string> = {};
 /** Every invocation of this file, run concurrently in beforeAll; the tests read the results. */
 type Case = { name: string; args: () => string[]; before?: () => Promise<void> };
 
+// Blocks aligned on `now` (not on the epoch's 2h grid): the newest uploaded one ends exactly 2h ago.
 const healthy = (cluster: string, random: () => number, labels: Record<string, string> = { cluster_id: cluster }) =>
-  sidecarBlocks({ labels, from: now - 12 * HOUR }, now, random).flatMap((b) => blockObjects(b));
+  sidecarBlocks({ labels, from: now - 12 * HOUR, offsetMs: now % (2 * HOUR) }, now, random).flatMap((b) => blockObjects(b));
 
 async function writeBucket(name: string, objects: BucketObject[]): Promise<string> {
   const bucketDir = join(dir, name);
@@ -71,6 +75,19 @@ const cases: Case[] = [
   { name: "unreachable", args: () => check("unreachable") },
   { name: "bad-now", args: () => ["check", "--objstore.config-file", files.healthy!, "--now", "yesterday"] },
   { name: "bad-duration", args: () => check("healthy", "--stall-after", "4hours") },
+  { name: "bad-timeout", args: () => check("healthy", "--timeout", "soon") },
+  // Usage errors: exit 2, the reason then the synopsis on stderr, nothing on stdout.
+  { name: "both-objstore", args: () => [...check("healthy"), "--objstore.config", "type: FILESYSTEM\nconfig:\n  directory: /tmp\n"] },
+  { name: "no-objstore", args: () => ["check", "--now", NOW] },
+  { name: "lookback-short", args: () => check("healthy", "--lookback", "3h") },
+  { name: "lookback-cluster", args: () => check("healthy", "--cluster-threshold", "alpha:stall-after=8d") },
+  { name: "no-command", args: () => [] },
+  { name: "unknown-flag", args: () => check("healthy", "--stall-afer", "5h") },
+  // Accepted, with a warning on stderr after the report.
+  { name: "remind-none", args: () => check("healthy", "--output", "json", "--remind-every", "0") },
+  { name: "threshold-typo", args: () => check("healthy", "--output", "json", "--cluster-threshold", "alpah:stall-after=6h", "--cluster-threshold", "beta:stall-after=6h") },
+  { name: "now-past", args: () => ["check", "--objstore.config-file", files.healthy!, "--now", PAST, "--output", "json"] },
+  { name: "version", args: () => ["--version"] },
 ];
 
 beforeAll(async () => {
@@ -110,7 +127,7 @@ beforeAll(async () => {
   await Promise.all(cases.map((c) => c.before?.()));
   const out = await mapLimit(cases, 6, (c) => runCli(c.args()));
   cases.forEach((c, i) => results.set(c.name, out[i]!));
-}, 90_000);
+}, 300_000);
 
 afterAll(async () => {
   await s3?.stop();
@@ -298,8 +315,6 @@ describe("check failures: exit 1, the reason on stderr, nothing on stdout", () =
     ["no-directory", /does-not-exist does not exist/],
     ["no-such-bucket", /bucket no-such-bucket does not exist/],
     ["unreachable", /cannot reach the S3 endpoint .*ECONNREFUSED/],
-    ["bad-now", /--now must be an ISO 8601 time/],
-    ["bad-duration", /--stall-after: invalid duration "4hours"/],
   ];
 
   it.each(failures)("%s", (name, reason) => {
@@ -318,10 +333,93 @@ describe("check failures: exit 1, the reason on stderr, nothing on stdout", () =
 
   it("prints nothing on stderr but the one-line reason for configuration and bucket errors", () => {
     const noisy = failures
-      .filter(([name]) => !["bad-now", "bad-duration"].includes(name))
       .map(([name]) => [name, result(name).stderr] as const)
       .filter(([, stderr]) => stderr.trimEnd().split("\n").length !== 1);
     // On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning on stderr at every S3 run.
     expect(noisy).toEqual([]);
+  });
+});
+
+describe("usage errors: exit 2, the reason and the synopsis on stderr, nothing on stdout", () => {
+  const usage: [string, RegExp][] = [
+    ["bad-now", /--now must be an ISO 8601 time/],
+    ["bad-duration", /--stall-after: invalid duration "4hours"/],
+    ["bad-timeout", /--timeout: invalid duration "soon"/],
+    ["unknown-flag", /Unknown option '--stall-afer'/],
+    // Thanos would silently take the inline one: which bucket was meant is not for us to guess.
+    ["both-objstore", /give --objstore\.config-file or --objstore\.config, not both/],
+    ["no-objstore", /one of --objstore\.config-file FILE or --objstore\.config YAML is required/],
+    // The same refusals as the Lambda's and packaging's (test/settings-agree.test.ts).
+    ["lookback-short", /lookback 3h is shorter than stall-after 4h: .*give a lookback of at least 4h/],
+    ["lookback-cluster", /cluster "alpha": lookback 7d is shorter than stall-after 8d/],
+  ];
+
+  it.each(usage)("%s", (name, reason) => {
+    const r = result(name);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^blockwatch: /);
+    expect(lines[0]).toMatch(reason);
+    expect(lines.slice(1)).toEqual(["Usage: blockwatch check --objstore.config-file FILE [options]", "Run 'blockwatch check --help' for every option."]);
+  });
+
+  it("prints the command list on stderr without a command, exit 2", () => {
+    const r = result("no-command");
+    expect(r).toMatchObject({ code: 2, stdout: "" });
+    expect(r.stderr).toMatch(/^Usage: blockwatch COMMAND \[options\]\n/);
+    expect(r.stderr).toMatch(/^  check +judge every cluster's uploads/m);
+  });
+
+  it("prints the version", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(result("version")).toEqual({ code: 0, stdout: `blockwatch ${pkg.version}\n`, stderr: "" });
+  });
+});
+
+describe("accepted, with a warning on stderr after the report", () => {
+  const warnings = (name: string) => result(name).stderr.trimEnd().split("\n").filter(Boolean);
+
+  it("--remind-every 0: no reminders, the same meaning as remindEvery=0 at deploy", () => {
+    expect(result("remind-none")).toMatchObject({ code: 0, stderr: "" });
+    expect(statusOf("remind-none")).toEqual({ alpha: "ok", beta: "ok" });
+  });
+
+  it("names a --cluster-threshold whose cluster the run never saw, and only that one", () => {
+    const r = result("threshold-typo");
+    expect(r.code).toBe(0);
+    expect(json("threshold-typo").clusters).toHaveLength(2);
+    expect(warnings("threshold-typo")).toEqual([
+      'blockwatch: warning: --cluster-threshold names a cluster with no block in the bucket and not expected: "alpah"; check the spelling (names are case-sensitive)',
+    ]);
+  });
+
+  it("says that a --now in the past still reads the bucket as it is now, and points to backtest", () => {
+    const r = result("now-past");
+    expect(r.code).toBe(0);
+    expect(json("now-past").now).toBe(PAST);
+    expect(warnings("now-past")).toEqual([
+      `blockwatch: warning: --now ${PAST} is in the past, but the bucket was read as it is now: blocks uploaded since then count as if they were already there. To replay the bucket's past, use blockwatch backtest --now ${PAST}`,
+    ]);
+  });
+});
+
+describe("a damaged state twice at the same moment", () => {
+  it("keeps both copies: a set-aside name never overwrites an earlier one", async () => {
+    const state = join(dir, "state", "twice.json");
+    const asides = async () => (await readdir(join(dir, "state"))).filter((n) => n.startsWith("twice.json.corrupt-")).sort();
+    const runs: CliResult[] = [];
+    for (const damage of ["first damage", "second damage"]) {
+      await writeFile(state, damage);
+      runs.push(await runCli(check("healthy", "--output", "json", "--state", state)));
+    }
+    for (const r of runs) expect(r.code).toBe(0);
+    const kept = await asides();
+    expect(kept).toHaveLength(2);
+    const texts = await Promise.all(kept.map((n) => readFile(join(dir, "state", n), "utf8")));
+    expect(texts.sort()).toEqual(["first damage", "second damage"]);
+    // Each run named its own copy.
+    const named = runs.map((r) => /kept as (\S+), rebuilding/.exec(r.stderr)?.[1]);
+    expect(new Set(named).size).toBe(2);
   });
 });

@@ -252,4 +252,37 @@ describe("scheduled handler end to end", () => {
     expect(msgs[0]!.subject).toMatch(/bucket readable again/);
     expect(metric("RunSucceeded").at(-1)).toBe(1);
   });
+  it("a new deployment tells at once, in one message, what is already wrong: a duplicate cluster_id, corrupt and unlabeled blocks", async () => {
+    const now = T0 + 44 * HOUR;
+    server.createBucket("kc-thanos-dup");
+    const first = env({ THANOS_BUCKET: "kc-thanos-dup", STATE_KEY: "state/first-run.json", EXPECTED_CLUSTERS: "" });
+    const from = now - 12 * HOUR;
+    const objects: BucketObject[] = [];
+    // Two Prometheus servers left on the chart's default cluster_id: the same label set, overlapping blocks.
+    for (const seed of [1, 2]) for (const b of sidecarBlocks({ labels: { cluster_id: "cluster-one" }, from }, now, seededRandom(seed))) objects.push(...blockObjects(b));
+    for (const b of sidecarBlocks({ labels: { cluster_id: "prod-eu" }, from }, now, seededRandom(3))) objects.push(...blockObjects(b));
+    const [u] = sidecarBlocks({ labels: { prometheus: "kubecost/prometheus" }, from }, now, seededRandom(4));
+    const [c] = sidecarBlocks({ labels: { cluster_id: "prod-eu" }, from: from + 2 * HOUR }, now, seededRandom(5));
+    objects.push(...blockObjects(u!), ...blockObjects({ ...c!, metaText: "{not json" }));
+    await Promise.all(objects.map((o) => s3.send(new PutObjectCommand({ Bucket: "kc-thanos-dup", Key: o.key, Body: o.body }))));
+
+    await run(now, first);
+    const msgs = await received();
+    expect(msgs).toHaveLength(1);
+    const m = msgs[0]!;
+    // Nothing is down: a warning, with the overlap (the compactor halts on it) named.
+    expect(m.severity).toBe("warning");
+    expect(m.subject).toMatch(/1 overlap/);
+    expect(m.subject).toMatch(/1 corrupt block/);
+    expect(m.subject).toMatch(/1 unlabeled label set/);
+    expect(m.subject).not.toMatch(/new cluster/);
+    expect(m.text).toMatch(/Overlapping uploads[\s\S]*cluster-one/i);
+    expect(m.text).toContain(c!.ulid);
+    expect(m.text).toContain("kubecost/prometheus");
+    expect(m.chat.content.description).toContain("cluster-one");
+
+    // The next run (data lag still under late-after) has nothing new to say.
+    await run(now + HOUR, first);
+    expect((await received()).map((x) => x.subject)).toEqual([]);
+  });
 });

@@ -11,11 +11,13 @@ import { MemoryBucket } from "../lib/simulate/memory-bucket";
 import { DAY, HOUR, MINUTE, type BucketEvent } from "../lib/simulate/model";
 import { freshnessSteps, lagPeriods } from "../lib/simulate/oracle";
 import { TARGETED } from "../lib/simulate/scenarios";
+import { cronSchedule, DEFAULT_CRON, parseSchedule, runTimes, splitSchedules, type Schedule } from "../lib/simulate/schedule";
+import { scoreReminders } from "../lib/simulate/score";
 import { simulate, type SimulationResult } from "../lib/simulate/simulate";
 import { buildTimeline } from "../lib/simulate/timeline";
 
 const scenario = (name: string) => TARGETED.find((t) => t.name === name)!.scenario;
-const run = (name: string, schedules = [2 * HOUR], extra: Partial<Parameters<typeof simulate>[0]> = {}) =>
+const run = (name: string, schedules: (number | Schedule)[] = [2 * HOUR], extra: Partial<Parameters<typeof simulate>[0]> = {}) =>
   simulate({ scenario: scenario(name), schedules, policy: DEFAULT_POLICY, bucket: "memory", ...extra });
 const unmet = (sim: SimulationResult) => sim.results[0]!.goals.filter((g) => !g.met).map((g) => `${g.name}: ${g.detail}`);
 const deviations = (sim: SimulationResult) => sim.results[0]!.score.deviations.map((d) => `${d.kind} ${d.cluster}: ${d.evidence}`);
@@ -237,5 +239,73 @@ describe("schedules, buckets and failures", () => {
     expect(r.score.totals.duplicatePages).toBe(0);
     expect(r.score.totals.missedRecoveries).toBe(0);
     expect(r.score.totals.duplicateRecoveries).toBe(0);
+  });
+});
+
+describe("run times: schedules and jitter", () => {
+  const t0 = Date.parse("2025-11-03T01:17:00Z");
+
+  it("the default cron fires 5 past every even UTC hour; a rate keeps the deployment's phase", () => {
+    const cron = cronSchedule(DEFAULT_CRON);
+    expect(cron.intervalMs).toBe(2 * HOUR);
+    expect(cron.times(t0, t0 + 6 * HOUR).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual(["02:05", "04:05", "06:05"]);
+    expect(parseSchedule("2h").times(t0, t0 + 4 * HOUR).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual(["01:17", "03:17", "05:17"]);
+    expect(cronSchedule("cron(0 8,20 ? * MON-FRI *)").intervalMs).toBe(60 * HOUR);
+    expect(splitSchedules("cron(0 8,20 ? * MON-FRI *),2h, 30m")).toEqual(["cron(0 8,20 ? * MON-FRI *)", "2h", "30m"]);
+    expect(() => parseSchedule("cron(5 0/2 * *)")).toThrow(/six-field/);
+  });
+
+  it("starts each run up to the jitter either side of its time, the same way for the same seed", () => {
+    const cron = cronSchedule(DEFAULT_CRON);
+    const nominal = cron.times(t0, t0 + 10 * DAY);
+    const a = runTimes(cron, t0, t0 + 10 * DAY, 30_000, 7);
+    expect(a).toEqual(runTimes(cron, t0, t0 + 10 * DAY, 30_000, 7));
+    const offsets = a.map((t, i) => t - nominal[i]!);
+    expect(Math.max(...offsets.map(Math.abs))).toBeLessThanOrEqual(30_000);
+    // Both sides of the minute, and not all alike.
+    expect(offsets.some((o) => o < -1000) && offsets.some((o) => o > 1000)).toBe(true);
+  });
+});
+
+describe("reminder timing in the score", () => {
+  const t0 = Date.parse("2025-11-03T02:05:00Z");
+  // Every run 5 s late, except those a whole number of days after the first (the page): 5 s early.
+  const runs = Array.from({ length: 12 * 5 }, (_, i) => t0 + i * 2 * HOUR + (i > 0 && i % 12 === 0 ? -5_000 : 5_000));
+  const down = [{ at: runs[0]!, status: "stalled" }];
+  const page = { at: runs[0]!, type: "page" as const };
+  const count = (reminders: number[]) => {
+    const v = scoreReminders([page, ...reminders.map((at) => ({ at, type: "reminder" as const }))], down, runs, DAY, runs.at(-1)!);
+    return Object.fromEntries(["expected", "onTime", "late", "missing", "extra"].map((k) => [k, v.filter((x) => x.kind === k).length]));
+  };
+
+  it("anchored reminders (page + k x 24h, first run at or after) score on time", () => {
+    // The run a day later starts 10 s before the due time: the next one (2h later) is the first at or after it.
+    expect(count([runs[13]!, runs[25]!, runs[37]!, runs[49]!])).toEqual({ expected: 4, onTime: 4, late: 0, missing: 0, extra: 0 });
+  });
+
+  it("reminders that drift (24h after the last notice) score late, and a second one for one step extra", () => {
+    // Each reminder one run later than the last (as "24h after the last notice" slipped): late, and later each day.
+    expect(count([runs[13]!, runs[26]!, runs[39]!, runs[52]!])).toEqual({ expected: 4, onTime: 1, late: 3, missing: 0, extra: 0 });
+    expect(count([runs[13]!, runs[14]!])).toEqual({ expected: 4, onTime: 1, late: 0, missing: 3, extra: 1 });
+  });
+
+  it("a replayed week-long outage on jittered runs: every reminder on time", async () => {
+    const sim = await run("outage-beyond-lookback");
+    const rt = sim.results[0]!.score.totals.reminderTiming;
+    // Reminders while it is in the report: it leaves it once its blocks are older than the 7-day lookback.
+    expect(rt.expected).toBeGreaterThanOrEqual(5);
+    expect(rt).toMatchObject({ onTime: rt.expected, late: 0, missing: 0, extra: 0 });
+  });
+});
+
+describe("an aligned schedule", () => {
+  it("cron(5 0/2 * * ? *) pages each stall within 10 minutes of its crossing; rate(2 hours) at the phase 01:17 waits 1h17m", async () => {
+    const sim = await run("stalls", [cronSchedule(DEFAULT_CRON), 2 * HOUR]);
+    const delays = (i: number) =>
+      sim.results[i]!.score.rows.filter((r) => r.kind !== "(no incident)" && r.kind !== "duplicate-cluster-id" && r.kind !== "new-cluster").flatMap((r) => r.delayFromCrossing);
+    expect(delays(0).length).toBe(4);
+    expect(Math.max(...delays(0))).toBeLessThanOrEqual(10 * MINUTE);
+    expect(Math.min(...delays(1))).toBeGreaterThan(HOUR);
+    expect(unmet(sim)).toEqual([]);
   });
 });

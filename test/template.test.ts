@@ -30,7 +30,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   thanosRegion: "",
   clusterLabel: "cluster_id",
   expectedClusters: "",
-  schedule: "rate(2 hours)",
+  schedule: "cron(5 0/2 * * ? *)",
   lateAfter: "3h30m",
   stallAfter: "4h",
   remindEvery: "24h",
@@ -117,6 +117,8 @@ describe("the function", () => {
       expect(p.MemorySize).toBe(256);
       expect(p.Timeout).toBe(300);
       expect(res.ScheduledLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
+      // A run queued behind throttling for more than half an interval (at most 1h) is dropped.
+      expect(res.ScheduledLambdaEvConf.Properties.MaximumEventAgeInSeconds).toBe(res === resA ? 3600 : 1800);
       expect(res.ScheduledLogGroup.Properties.RetentionInDays).toBe(30);
     }
   });
@@ -176,12 +178,46 @@ describe("the function", () => {
     }
   });
 
-  it("runs on an EventBridge schedule", () => {
-    const rule = (res: Record<string, Json>) => ofType(res, "AWS::Events::Rule").map(([, r]) => r.Properties);
-    expect(rule(resA)).toHaveLength(1);
-    expect(rule(resA)[0]).toMatchObject({ ScheduleExpression: "rate(2 hours)", State: "ENABLED" });
-    expect(rule(resA)[0].Targets[0].Arn).toEqual({ "Fn::GetAtt": ["ScheduledLambdaFunction", "Arn"] });
-    expect(rule(resB)[0].ScheduleExpression).toBe("rate(1 hour)");
+  it("runs on an EventBridge Scheduler schedule at 5 past every even UTC hour, never hours late", () => {
+    const schedules = (res: Record<string, Json>) => ofType(res, "AWS::Scheduler::Schedule").map(([, r]) => r.Properties);
+    // No legacy scheduled rule, and no resource policy: the scheduler's own role invokes the function.
+    expect(ofType(resA, "AWS::Events::Rule")).toEqual([]);
+    expect(ofType(resA, "AWS::Lambda::Permission")).toEqual([]);
+    expect(schedules(resA)).toHaveLength(1);
+    expect(schedules(resA)[0]).toEqual({
+      Name: "blockwatch-test-run",
+      Description: "blockwatch run (cron(5 0/2 * * ? *))",
+      ScheduleExpression: "cron(5 0/2 * * ? *)",
+      ScheduleExpressionTimezone: "UTC",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      State: "ENABLED",
+      Target: {
+        Arn: { "Fn::GetAtt": ["ScheduledLambdaFunction", "Arn"] },
+        RoleArn: { "Fn::GetAtt": ["SchedulerInvokeRole", "Arn"] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 },
+      },
+    });
+    // rate(...) is still accepted, and the stale-run cut-off follows it.
+    expect(schedules(resB)[0]).toMatchObject({ ScheduleExpression: "rate(1 hour)", Target: { RetryPolicy: { MaximumEventAgeInSeconds: 1800 } } });
+  });
+
+  it("lets the scheduler invoke this function and do nothing else, from this account only", () => {
+    const role = resA.SchedulerInvokeRole.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012", "aws:SourceArn": "arn:aws:scheduler:us-east-1:123456789012:schedule-group/default" } },
+      },
+    ]);
+    expect(role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement)).toEqual([
+      { Sid: "InvokeBlockwatchRun", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: { "Fn::GetAtt": ["ScheduledLambdaFunction", "Arn"] } },
+    ]);
+    // The function's own role is not assumable by the scheduler, and cannot invoke anything.
+    expect(JSON.stringify(resA.IamRoleLambdaExecution.Properties.AssumeRolePolicyDocument)).not.toContain("scheduler");
+    const fnStatements = resA.IamRoleLambdaExecution.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    expect(fnStatements.some((st: Json) => asList(st.Action).some((x: string) => x.startsWith("lambda:")))).toBe(false);
   });
 });
 
@@ -453,10 +489,18 @@ describe("deploy-time params (deploy/config.cjs)", () => {
   });
 
   it("derives alarm periods from the schedule within CloudWatch's limits", () => {
-    expect(build({ schedule: "rate(5 minutes)" })).toMatchObject({ heartbeatPeriod: 300, heartbeatEvaluationPeriods: 3, dashboardPeriod: 300 });
-    expect(build({ schedule: "rate(1 day)" })).toMatchObject({ heartbeatPeriod: 86400, heartbeatEvaluationPeriods: 3, perClusterAlarmPeriod: 10800 });
+    expect(build({ schedule: "rate(5 minutes)" })).toMatchObject({ heartbeatPeriod: 300, heartbeatEvaluationPeriods: 3, dashboardPeriod: 300, maxEventAgeSeconds: 150 });
+    expect(build({ schedule: "rate(1 day)" })).toMatchObject({ heartbeatPeriod: 86400, heartbeatEvaluationPeriods: 3, perClusterAlarmPeriod: 10800, maxEventAgeSeconds: 3600 });
     expect(build({ schedule: "rate(3 days)" })).toMatchObject({ heartbeatPeriod: 259200, heartbeatEvaluationPeriods: 2 });
-    expect(build({ schedule: "cron(0 */2 * * ? *)" })).toMatchObject({ heartbeatPeriod: 86400, heartbeatEvaluationPeriods: 1, dashboardPeriod: 3600 });
+  });
+
+  it("reads a cron schedule's interval from its expression: three missed runs still alarm", () => {
+    // The default: every 2 hours, so the alarm fires after 3 x 2h without a run, as with rate(2 hours).
+    expect(build({})).toMatchObject({ scheduleIntervalSeconds: 7200, heartbeatPeriod: 7200, heartbeatEvaluationPeriods: 3, dashboardPeriod: 7200, maxEventAgeSeconds: 3600 });
+    expect(build({ schedule: "cron(0/10 * * * ? *)" })).toMatchObject({ heartbeatPeriod: 600, heartbeatEvaluationPeriods: 3, maxEventAgeSeconds: 300 });
+    expect(build({ schedule: "cron(30 1 * * ? *)" })).toMatchObject({ heartbeatPeriod: 86400, heartbeatEvaluationPeriods: 3 });
+    // Uneven gaps: the longest one (Friday 20:00 to Monday 08:00) is the period.
+    expect(build({ schedule: "cron(0 8,20 ? * MON-FRI *)" })).toMatchObject({ scheduleIntervalSeconds: 60 * 3600, heartbeatPeriod: 60 * 3600, heartbeatEvaluationPeriods: 2 });
   });
 
   it.each([
@@ -466,6 +510,10 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ stallAfter: "4 hours" }, /"stallAfter" is not a duration/],
     [{ schedule: "rate(1 hours)" }, /rate\(1 hour\)/],
     [{ schedule: "every 2h" }, /param "schedule"/],
+    [{ schedule: "cron(5 0/2 * * * *)" }, /one of day-of-month and day-of-week must be "\?"/],
+    [{ schedule: "cron(0 25 * * ? *)" }, /not an EventBridge cron expression \(Invalid: number 25 is not between 0 and 23\)/],
+    [{ schedule: "cron(0 0 1 1 ? 2020)" }, /never fires again/],
+    [{ schedule: "cron(0 0 1 * ? *)" }, /less often than once a week/],
     [{ alertEmail: "a@x.io,b@x.io,c@x.io,d@x.io,e@x.io,f@x.io" }, /at most 5/],
     [{ alertEmail: "ops" }, /not an email address/],
     [{ kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:alias/thanos" }, /not an alias/],

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { num } from "./format";
-import { chatTitleOf, subjectOf } from "./headline";
+import { CHAT_TITLE_MAX, chatTitleOf, subjectOf } from "./headline";
 import { nextSteps, stepChat, type GuideOptions } from "./next-steps";
 import { severityOf, soleCluster, type Notification } from "./notification";
 import { sections } from "./sections";
@@ -60,7 +60,7 @@ export function renderChatbot(n: Notification, options: GuideOptions): ChatbotNo
     source: "custom",
     content: {
       textType: "client-markdown",
-      title: `${ICON[severity]} ${chatTitleOf(n)}`,
+      title: `${ICON[severity]} ${chatTitleOf(n, CHAT_TITLE_MAX - ICON[severity].length - 1)}`,
       description: lines.join("\n"),
       nextSteps: nextSteps(n, options).map(stepChat),
       keywords: [severity],

@@ -39,14 +39,15 @@ const worstFirst = (a: ClusterVerdict, b: ClusterVerdict) =>
 
 /**
  * Healthchecks-style transitions: a cluster is announced when it goes down (stalled or missing),
- * reminded every `remindEveryMs` while it stays down (0 disables reminders), and announced once when
- * it is `ok` again (DOMAIN.md section 4). `late` after a stall is not yet a recovery: a sidecar
+ * reminded at page + k × `remindEveryMs` while it stays down (reminderDue; 0 disables reminders),
+ * and announced once when it is `ok` again (DOMAIN.md section 4). `late` after a stall is not yet a recovery: a sidecar
  * shipping its backlog passes through late, and announcing it there made stalled → late → stalled
  * page twice within the hour. Findings are announced on first sight only.
  *
- * - No ledger (first run, or state rebuilt): the ledger starts from this report without announcing
- *   known findings or "new" clusters, but clusters already down are announced: whoever deploys
- *   blockwatch wants to hear about clusters that are broken today.
+ * - No ledger (first run, or state rebuilt): whoever deploys blockwatch wants to hear what is broken
+ *   today, so the one notification holds the clusters already down and every finding already
+ *   present (overlaps, corrupt, partial and unlabeled blocks); nothing is "new" or "recovered",
+ *   there is nothing to compare with.
  * - Incomplete report (run stopped on its time budget): verdicts may lack the newest blocks, so a
  *   recovery could be missed or a stall invented. Nothing is decided: null and the ledger unchanged.
  * - A cluster absent from the report (its blocks left the lookback and it is not expected) leaves
@@ -87,15 +88,17 @@ export function decideAlerts(
       continue;
     }
     const status = v.status as "stalled" | "missing";
+    // A ledger saved before pages were kept anchors on its last notice from here on.
+    const pagedAt = before?.down ? (before.down.pagedAt ?? before.down.notifiedAt) : now;
     if (!before?.down) {
       n.down.push(v);
-      clusters.push({ cluster: v.cluster, down: { status, since: v.since, notifiedAt: now } });
-    } else if (policy.remindEveryMs > 0 && now - before.down.notifiedAt >= policy.remindEveryMs) {
+      clusters.push({ cluster: v.cluster, down: { status, since: v.since, pagedAt: now, notifiedAt: now } });
+    } else if (reminderDue(pagedAt, before.down.notifiedAt, now, policy.remindEveryMs)) {
       n.reminders.push(v);
-      clusters.push({ cluster: v.cluster, down: { ...before.down, status, notifiedAt: now } });
+      clusters.push({ cluster: v.cluster, down: { ...before.down, status, pagedAt, notifiedAt: now } });
     } else {
       // Still down, already told: a stalled cluster turning missing is not news, the reminder says so.
-      clusters.push({ cluster: v.cluster, down: { ...before.down, status } });
+      clusters.push({ cluster: v.cluster, down: { ...before.down, status, pagedAt } });
     }
   }
 
@@ -108,7 +111,7 @@ export function decideAlerts(
   const findings: string[] = [];
   const firstSight = (key: string): boolean => {
     findings.push(key);
-    return !firstRun && !toldFindings.has(key);
+    return !toldFindings.has(key);
   };
   for (const o of report.overlaps) if (firstSight(findingKey.overlap(o.labels))) n.overlaps.push(o);
   for (const c of report.corruptBlocks) if (firstSight(findingKey.corrupt(c.block))) n.corruptBlocks.push(c);
@@ -184,8 +187,8 @@ export function decideAlerts(
 
 /**
  * A run that could not read the bucket judges nothing (no cluster is declared stalled or recovered
- * from it). Subscribers hear it once, then every `remindEveryMs`, and once more when a run reads
- * the bucket again (decideAlerts). Cluster notices and findings are left as they were.
+ * from it). Subscribers hear it once, then at first notice + k × `remindEveryMs`, and once more when
+ * a run reads the bucket again (decideAlerts). Cluster notices and findings are left as they were.
  */
 export function decideBucketFailure(
   ledger: Ledger | null,
@@ -195,7 +198,8 @@ export function decideBucketFailure(
 ): AlertDecision {
   const before = ledger?.bucketFailure ?? null;
   const base: Ledger = ledger ?? { clusters: null, findings: [], bucketFailure: null };
-  const due = before === null || (policy.remindEveryMs > 0 && now - before.notifiedAt >= policy.remindEveryMs);
+  // `since` is the first notice: a failed run's ledger is saved only once its notice was published.
+  const due = before === null || reminderDue(before.since, before.notifiedAt, now, policy.remindEveryMs);
   if (!due) return { notification: null, ledgerAfterPublish: ledger };
   const since = before?.since ?? now;
   return {
@@ -205,4 +209,17 @@ export function decideBucketFailure(
     },
     ledgerAfterPublish: { ...base, bucketFailure: { kind: failure.kind, since, notifiedAt: now } },
   };
+}
+
+/**
+ * Reminder k of an outage first announced at `pagedAt` is due at pagedAt + k × `everyMs` and sent by
+ * the first run at or after that moment. Anchored on the page, not on the last notice: runs start
+ * seconds either side of their minute, and "24h after the last notice" made a run a second early
+ * wait a whole schedule interval, each slip adding to the next. After a gap (runs that failed for
+ * days) one reminder is sent, not one per step missed: `lastNoticeAt` tells which step was last sent.
+ */
+export function reminderDue(pagedAt: number, lastNoticeAt: number, now: number, everyMs: number): boolean {
+  if (everyMs <= 0) return false;
+  const sent = Math.max(0, Math.floor((lastNoticeAt - pagedAt) / everyMs));
+  return now >= pagedAt + (sent + 1) * everyMs;
 }

@@ -51,7 +51,34 @@ export function subjectOf(n: Notification): string {
   return subject.slice(0, SUBJECT_MAX);
 }
 
-/** The Chatbot title: the same news, names as escaped inline code. */
-export function chatTitleOf(n: Notification): string {
-  return "blockwatch: " + headlineParts(n, (c) => chatCode(c, 60)).join(", ");
+/**
+ * The longest Chatbot title, icon included: Slack's header block takes 150 characters, and a title
+ * is read at a glance. Names are up to 60 characters and escaping can lengthen them (`&` is `&amp;`).
+ */
+export const CHAT_TITLE_MAX = 150;
+const TITLE_NAME_MAX = 40;
+
+/**
+ * The Chatbot title: the same news, names as escaped inline code, within `max` characters. Parts
+ * that do not fit become ", …" (never cut inside a name's code span or an entity); when even the
+ * first does not, its name is left to the description.
+ */
+export function chatTitleOf(n: Notification, max = CHAT_TITLE_MAX): string {
+  const named = joinWithin("blockwatch: ", headlineParts(n, (c) => chatCode(c, TITLE_NAME_MAX)), max);
+  if (named !== null) return named;
+  return joinWithin("blockwatch: ", headlineParts(n, () => "1 cluster"), max) ?? "blockwatch: news about your clusters";
+}
+
+/** `prefix` + as many parts as fit in `max`, then ", …"; null when not even the first fits. */
+function joinWithin(prefix: string, parts: string[], max: number): string | null {
+  if (parts.length === 0) return prefix.trimEnd();
+  const more = ", …";
+  let out = prefix + parts[0];
+  if (out.length > max || (parts.length > 1 && out.length + more.length > max)) return null;
+  for (let i = 1; i < parts.length; i++) {
+    const last = i === parts.length - 1;
+    if (out.length + 2 + parts[i]!.length + (last ? 0 : more.length) > max) return out + more;
+    out += ", " + parts[i];
+  }
+  return out;
 }

@@ -12,13 +12,18 @@ export const ClusterNoticeSchema = z.object({
   cluster: z.string(),
   /**
    * Null: subscribers see the cluster as up (ok or late, or first seen healthy). Otherwise what they
-   * were told: down since `since` (the verdict's ISO time when first announced), last told at
-   * `notifiedAt` (ms; a reminder is due `remindEvery` after it).
+   * were told: down since `since` (the verdict's ISO time when first announced), paged at `pagedAt`
+   * (ms; reminder k is due at pagedAt + k × remindEvery), last told at `notifiedAt` (ms).
    */
   down: z
     .object({
       status: z.enum(["stalled", "missing"]),
       since: z.string(),
+      /**
+       * Absent in ledgers saved before reminders were anchored on the page: `notifiedAt` (the last
+       * notice) stands in, so such a ledger's next reminder comes when it always would have.
+       */
+      pagedAt: z.number().int().optional(),
       notifiedAt: z.number().int(),
     })
     .nullable(),
@@ -27,7 +32,10 @@ export const ClusterNoticeSchema = z.object({
 /** Subscribers were told that blockwatch itself cannot read the bucket. */
 export const BucketFailureNoticeSchema = z.object({
   kind: z.string(),
-  /** ms: the first failed run, and the last notice (a reminder is due `remindEvery` after it). */
+  /**
+   * ms: the first failed run (also the first notice: the ledger only advances once it is published;
+   * reminder k is due at since + k × remindEvery), and the last notice.
+   */
   since: z.number().int(),
   notifiedAt: z.number().int(),
 });

@@ -46,3 +46,11 @@ export class BucketError extends Error {
     super(message);
   }
 }
+
+/**
+ * The run's time for reading the bucket ran out while the bucket was still answering: not a bucket
+ * failure (no "cannot read the bucket" alert), the run simply could not finish.
+ */
+export class OutOfTimeError extends Error {
+  override name = "OutOfTimeError";
+}

@@ -20,9 +20,20 @@ export async function loadObjstoreConfig(opts: { file?: string; inline?: string 
   return parseObjstoreConfig(text, opts.file);
 }
 
-export function openBucket(cfg: ObjstoreConfig): BucketReader {
+export interface OpenOptions {
+  /** The longest one S3 request may take, its attempts and retries included (the CLI's --timeout). */
+  timeoutMs?: number;
+  /** How messages name that limit (`--timeout 1m`). */
+  timeoutName?: string;
+}
+
+export function openBucket(cfg: ObjstoreConfig, opts: OpenOptions = {}): BucketReader {
   const prefix = cfg.prefix ?? "";
   if (cfg.type === "FILESYSTEM") return new FilesystemBucket(cfg.config.directory, prefix);
   const client = s3ClientConfig(cfg.config);
-  return new S3Bucket(new S3Client(client), cfg.config.bucket, prefix, { endpoint: typeof client.endpoint === "string" ? client.endpoint : undefined });
+  return new S3Bucket(new S3Client(client), cfg.config.bucket, prefix, {
+    endpoint: typeof client.endpoint === "string" ? client.endpoint : undefined,
+    ...(opts.timeoutMs !== undefined ? { budgetMs: opts.timeoutMs } : {}),
+    ...(opts.timeoutName !== undefined ? { budgetName: opts.timeoutName } : {}),
+  });
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { main } from "./main";
 
 // The SDK warns on Node 20 that its 2027 releases need Node 22; blockwatch pins its SDK version,

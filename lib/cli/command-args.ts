@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { formatDuration, parseDuration } from "../domain/duration";
 import { UsageError } from "./usage-error";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -36,4 +37,35 @@ export function outputFlag<const A extends readonly string[]>(value: string | un
   const output = value ?? allowed[0]!;
   if (!allowed.includes(output)) throw new UsageError(`--output must be ${allowed.join(" or ")}`);
   return output;
+}
+
+/** The `--timeout DUR` line of a usage text. */
+export const TIMEOUT_USAGE = `  --timeout DUR                 longest one S3 request may go unanswered or keep failing
+                                (throttled, 5xx), retries included (default 1m)`;
+
+/**
+ * `--timeout DUR`: how long one S3 request may take, every attempt and retry included, before the
+ * command fails naming the endpoint. A bucket that answers slowly but surely is never cut short.
+ */
+export function timeoutFlag(value: string | undefined): { timeoutMs: number; timeoutName: string } {
+  let ms: number;
+  try {
+    ms = parseDuration(value ?? "1m");
+  } catch (err) {
+    throw new UsageError(`--timeout: ${(err as Error).message}`);
+  }
+  if (ms < 1_000) throw new UsageError("--timeout must be at least 1s");
+  return { timeoutMs: ms, timeoutName: `--timeout ${value ?? formatDuration(ms)}` };
+}
+
+/**
+ * `--objstore.config-file FILE` or `--objstore.config YAML`: exactly one. Thanos takes the inline
+ * one when both are given; refusing both is safer than reading another bucket than the file names.
+ */
+export function objstoreFlags(values: { "objstore.config-file"?: string; "objstore.config"?: string }): { file?: string; inline?: string } {
+  const file = values["objstore.config-file"];
+  const inline = values["objstore.config"];
+  if (file !== undefined && inline !== undefined) throw new UsageError("give --objstore.config-file or --objstore.config, not both");
+  if (file === undefined && inline === undefined) throw new UsageError("one of --objstore.config-file FILE or --objstore.config YAML is required");
+  return file !== undefined ? { file } : { inline };
 }

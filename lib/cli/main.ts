@@ -4,7 +4,8 @@ import { check, CHECK_USAGE } from "./commands/check";
 import { cost, COST_USAGE } from "./commands/cost";
 import { simulateCommand, SIMULATE_USAGE } from "./commands/simulate";
 import { backtestCommand, BACKTEST_USAGE } from "./commands/backtest";
-import { UsageError } from "./usage-error";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error";
+import { VERSION } from "./version";
 
 /** Every command: its one-line summary, usage text and entry point (args after the command name). */
 const COMMANDS: Record<string, { summary: string; usage: string; run: (args: string[]) => Promise<number> }> = {
@@ -21,13 +22,21 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join("\n")}
 
-Run blockwatch COMMAND --help for its options.`;
+Run blockwatch COMMAND --help for its options; blockwatch --version prints the version.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+  if (name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(USAGE + "\n");
-    return name === undefined ? 1 : 0;
+    return EXIT_OK;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`blockwatch ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (name === undefined) {
+    process.stderr.write(USAGE + "\n");
+    return EXIT_USAGE;
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
@@ -35,13 +44,16 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      // The reason on one line; the usage is one command away rather than burying it.
-      process.stderr.write(`blockwatch: ${err.message}\nRun 'blockwatch ${command ? name + " " : ""}--help' for usage.\n`);
-    } else if (err instanceof ConfigError || err instanceof BucketError) {
+      // The reason first, on one line; then the synopsis, and the full option list one command away.
+      const synopsis = command ? command.usage.split("\n")[0] : USAGE;
+      process.stderr.write(`blockwatch: ${err.message}\n${synopsis}\n${command ? `Run 'blockwatch ${name} --help' for every option.\n` : ""}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigError || err instanceof BucketError) {
       process.stderr.write(`blockwatch: ${err.message}\n`);
     } else {
       process.stderr.write(`blockwatch: ${name} failed: ${(err as Error).message}\n`);
     }
-    return 1;
+    return EXIT_FAILED;
   }
 }

@@ -1,5 +1,6 @@
 import { parseDuration } from "../domain/duration";
 import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
+import { printable } from "./terminal";
 import { UsageError } from "./usage-error";
 
 /** The policy flags shared by every command that judges clusters (parseArgs option specs). */
@@ -20,7 +21,7 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --late-after DUR              data lag above which a cluster is late (default 3h30m)
   --stall-after DUR             data lag above which a cluster is stalled (default 4h)
   --cluster-threshold SPEC      per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
-  --remind-every DUR            reminder period while a cluster stays down (default 24h)
+  --remind-every DUR            reminder period while a cluster stays down (default 24h; 0: none)
   --lookback DUR                window of a run without state (default 7d)
   --replica-label NAME          label telling HA replicas apart (repeatable; default
                                 prometheus_replica, replica, rule_replica)
@@ -78,4 +79,17 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
   return policy;
 }
 
-
+/**
+ * A `--cluster-threshold` for a cluster the run never saw (no block, not expected) is most likely
+ * a typo that leaves the intended cluster on the defaults: said on stderr after the run, not an
+ * error, since a cluster may simply not have uploaded yet.
+ */
+export function warnUnknownThresholds(policy: Policy, seen: Iterable<string>): void {
+  const known = new Set([...seen, ...policy.expectedClusters]);
+  const unknown = Object.keys(policy.clusters).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  const names = unknown.map((n) => `"${printable(n, 60)}"`).join(", ");
+  process.stderr.write(
+    `blockwatch: warning: --cluster-threshold names ${unknown.length === 1 ? "a cluster" : "clusters"} with no block in the bucket and not expected: ${names}; check the spelling (names are case-sensitive)\n`,
+  );
+}

@@ -248,7 +248,7 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
         usd(inputs.alertsPerMonth - (free ? PRICES.sns.freePublishes : 0)) * PRICES.sns.perPublish +
         usd(inputs.alertsPerMonth * inputs.emailSubscribers - (free ? PRICES.sns.freeEmails : 0)) * PRICES.sns.perEmail,
     },
-    { key: "schedule", label: "EventBridge schedule", quantity: "a scheduled rule", monthlyUsd: PRICES.eventBridgeSchedule },
+    { key: "schedule", label: "EventBridge schedule", quantity: "a Scheduler schedule", monthlyUsd: PRICES.eventBridgeSchedule },
   ];
   const totalUsd = items.reduce((s, i) => s + i.monthlyUsd, 0);
   const dominant = items.reduce((a, b) => (b.monthlyUsd > a.monthlyUsd ? b : a)).key;

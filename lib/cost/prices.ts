@@ -60,6 +60,6 @@ export const PRICES = {
     freePublishes: 1_000_000,
     freeEmails: 1000,
   },
-  /** EventBridge rules with a schedule on the default bus: no charge. */
+  /** EventBridge Scheduler: the first 14 million invocations a month are free (a run every minute is 44,640). */
   eventBridgeSchedule: 0,
 } as const;

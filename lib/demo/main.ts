@@ -29,10 +29,14 @@ const stateFile = join(dir, "state.json");
 await saveStateFile(stateFile, earlier.state);
 await writeFilesystemBucket(join(dir, "bucket"), demo.newClusterObjects);
 
-const args = ["check", "--objstore.config-file", configFile, "--state", stateFile, "--now", new Date(now).toISOString(), "--expected-clusters", demo.expectedClusters.join(",")];
-process.stdout.write(`Demo bucket: ${join(dir, "bucket")}\n$ npm run blockwatch -- ${args.join(" ")}\n\n`);
+// No --now: the command is printed to be copied, and a --now in the past would read a later bucket.
+const args = ["check", "--objstore.config-file", configFile, "--state", stateFile, "--expected-clusters", demo.expectedClusters.join(",")];
+// Quoted for a POSIX shell, so a copied command works from a directory whose path has spaces.
+const sh = (words: string[]) => words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).join(" ");
+process.stdout.write(`Demo bucket: ${join(dir, "bucket")}\n$ npm run --silent blockwatch -- ${sh(args)}\n\n`);
 const code = await main(args);
 process.stdout.write(
   `\n(check exited ${code}: 2 means a cluster is stalled or missing. The demo itself succeeds; the findings are the point.)\n` +
-    `Try: npm run --silent blockwatch -- check --objstore.config-file ${configFile} --output json\n`,
+    `Try: npm run --silent blockwatch -- ${sh(["check", "--objstore.config-file", configFile, "--output", "json"])}\n` +
+    `  or, after npm ci: npx blockwatch ${sh(["check", "--objstore.config-file", configFile])}\n`,
 );

@@ -84,7 +84,11 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     replicaLabels: e.REPLICA_LABELS,
     gapToleranceMs: e.GAP_TOLERANCE,
   };
-  validatePolicy(policy);
+  try {
+    validatePolicy(policy);
+  } catch (err) {
+    throw new Error(`configuration: ${(err as Error).message}`);
+  }
   return {
     thanosBucket: e.THANOS_BUCKET,
     thanosPrefix: e.THANOS_PREFIX,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -41,21 +42,68 @@ export interface LambdaContextLike {
   awsRequestId?: string;
 }
 
+/**
+ * The run's three limits, from the time the Lambda has left (real time: that is what kills it):
+ * - the listing deadline: no new listing page, no new retry after it; what is left saves state,
+ *   alerts and puts metrics (max(30 s, 20%));
+ * - the bucket's end: every Thanos request still in flight or waiting to be retried is abandoned,
+ *   so an endpoint that never answers fails the run with max(15 s, 10%) left to save the state
+ *   and send "cannot read the bucket";
+ * - the run's end, 3 s before the Lambda's: no request of any client outlives it.
+ */
+export function runLimits(remainingMs: number): { listingMs: number; bucketMs: number; runMs: number } {
+  return {
+    listingMs: remainingMs - Math.max(30_000, remainingMs * 0.2),
+    bucketMs: remainingMs - Math.max(15_000, remainingMs * 0.1),
+    runMs: remainingMs - 3_000,
+  };
+}
+
+/** A signal that fires after `ms` of real time; `clear` stops its timer when the run ends first. */
+function timer(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  // One listener per request in flight (32 meta.json reads at once): not a leak.
+  setMaxListeners(0, controller.signal);
+  const t = setTimeout(() => controller.abort(), Math.max(0, ms));
+  t.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(t) };
+}
+
+/** The client, its every request (retries and waits included) abandoned when `signal` fires. */
+function bounded<C extends { send: (...args: never[]) => Promise<unknown> }>(client: C, signal: AbortSignal): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== "send") return Reflect.get(target, prop, receiver) as unknown;
+      return (command: unknown, options?: Record<string, unknown>) =>
+        (target.send as unknown as (c: unknown, o: unknown) => Promise<unknown>)(command, { ...options, abortSignal: options?.abortSignal ?? signal });
+    },
+  });
+}
+
 /** The scheduled handler, wired from validated config and clients: no logic of its own. */
 export function makeHandler(config: MonitorConfig, clients: MonitorClients, log: Logger = jsonLogger(), clock: () => number = Date.now) {
   return async (_event: unknown, context: LambdaContextLike) => {
     const started = clock();
     const remaining = context.getRemainingTimeInMillis();
-    // Stop listing with a margin left to save state, publish and put metrics.
-    const deadline = started + remaining - Math.max(30_000, remaining * 0.2);
+    const limits = runLimits(remaining);
+    const deadline = started + limits.listingMs;
+    const bucketEnd = timer(limits.bucketMs);
+    const runEnd = timer(limits.runMs);
     const deps = {
       bucket: new S3Bucket(clients.thanosS3, config.thanosBucket, config.thanosPrefix, {
-        settingNames: { bucket: "the thanosBucket param", region: "the thanosRegion param" },
+        settingNames: {
+          bucket: "the thanosBucket param",
+          region: "the thanosRegion param",
+          concurrency: "the function's CONCURRENCY variable (32 by default)",
+          insecure: "the Lambda reads AWS S3 over HTTPS only",
+        },
         mayRetry: () => clock() < deadline,
+        signal: bucketEnd.signal,
+        budgetName: "the run's time for reading the bucket",
       }),
-      store: new S3StateStore(clients.stateS3, config.stateBucket, config.stateKey),
-      alerts: new SnsAlertPublisher(clients.sns, config.alertTopicArn, { bucket: config.thanosBucket }),
-      metrics: cloudWatchSink(clients.cloudwatch),
+      store: new S3StateStore(bounded(clients.stateS3, runEnd.signal), config.stateBucket, config.stateKey),
+      alerts: new SnsAlertPublisher(bounded(clients.sns, runEnd.signal), config.alertTopicArn, { bucket: config.thanosBucket }),
+      metrics: cloudWatchSink(bounded(clients.cloudwatch, runEnd.signal)),
       log,
       clock,
     };
@@ -91,6 +139,9 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
       const e = err as Error;
       log.log("error", "run failed", { kind: err instanceof BucketError ? err.kind : e.name, error: e.message?.slice(0, 500) });
       throw err;
+    } finally {
+      bucketEnd.clear();
+      runEnd.clear();
     }
   };
 }

@@ -88,15 +88,28 @@ export function parseClusterOverrides(specs: readonly string[]): Record<string, 
   return out;
 }
 
-/** Refuses thresholds that cannot both work: a cluster would go stalled before late. */
+/**
+ * Refuses settings that cannot work together; the CLI (lib/cli/policy-flags.ts), the Lambda
+ * (lib/monitor/config.ts) and packaging (deploy/config.cjs) refuse the same ones.
+ * - stall-after below late-after: a cluster would go stalled before late.
+ * - a lookback shorter than a stall-after: a stalled cluster's newest block leaves the window
+ *   before its lag reaches the threshold, so it would be forgotten instead of paged.
+ * - remind-every below 0 (0 means no reminders: lib/alerts/decide.ts).
+ */
 export function validatePolicy(policy: Policy): void {
   for (const name of ["", ...Object.keys(policy.clusters)]) {
     const t = name ? thresholdsFor(policy, name) : policy.defaults;
+    const who = name ? `cluster ${JSON.stringify(name)}: ` : "";
     if (!(t.lateAfterMs > 0 && t.stallAfterMs >= t.lateAfterMs)) {
-      const who = name ? `cluster ${JSON.stringify(name)}: ` : "";
       throw new Error(
         `${who}late-after ${formatDuration(t.lateAfterMs)} is above stall-after ${formatDuration(t.stallAfterMs)}: stall-after must be at least late-after (raise it too)`,
       );
     }
+    if (policy.lookbackMs < t.stallAfterMs) {
+      throw new Error(
+        `${who}lookback ${formatDuration(policy.lookbackMs)} is shorter than stall-after ${formatDuration(t.stallAfterMs)}: a stalled cluster's blocks would leave the lookback window before it is judged stalled; give a lookback of at least ${formatDuration(t.stallAfterMs)} (default ${formatDuration(DEFAULT_POLICY.lookbackMs)})`,
+      );
+    }
   }
+  if (!(policy.remindEveryMs >= 0)) throw new Error(`remind-every must be a duration (0 for no reminders), got ${policy.remindEveryMs} ms`);
 }

@@ -44,6 +44,8 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const pending: PendingPrefix[] = [];
   /** Stream tags of the prefixes whose meta.json this run read. */
   const readTags = new Map<string, number>();
+  /** Names this run has read or is reading (two listings meet at the cursor's millisecond). */
+  const claimed = new Set<string>();
   let cursor = prev.cursor;
   let complete = true;
   let prefixesListed = 0;
@@ -119,7 +121,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
       const tags = names.map((n) => before.tag(n));
       await Promise.all(
         names.map((n, i) =>
-          tags[i]! >= 0 || pendingBefore.has(n)
+          tags[i]! >= 0 || pendingBefore.has(n) || claimed.has(n) || !claimed.add(n)
             ? undefined
             : limit(async () => {
                 if (!(await read(n))) await inspectIncomplete(n);
@@ -137,8 +139,17 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
     return seen;
   };
 
-  const slices = planSlices(before, horizon, cursorCap);
-  const parts = await Promise.all(slices.map((s) => scanSlice(s.after, s.until)));
+  // First what no run has listed yet (after the cursor: a page or two, or the rest of a first run
+  // that its time budget cut short), then the window already listed, for late uploads with old
+  // ULIDs, in slices listed in parallel. A run out of time has read every new ULID first.
+  const resumeAt = prev.cursor !== null && prev.cursor > horizon ? prev.cursor : horizon;
+  const parts = [await scanSlice(resumeAt, null)];
+  if (resumeAt !== horizon && complete) {
+    const relistUntil = ulidFloor(ulidTime(resumeAt) + 1); // the cursor's millisecond included
+    parts.unshift(...(await Promise.all(planSlices(before, horizon, relistUntil).map((s) => scanSlice(s.after, s.until)))));
+  } else if (resumeAt !== horizon) {
+    before.forEachBetween(horizonMs, ulidTime(resumeAt) + 1, (time, hash, tag) => parts[0]!.push(time, hash, tag));
+  }
 
   // Earlier prefixes without meta.json: still uploading, completed, aborted or deleted since?
   await forEachLimit(

@@ -77,6 +77,8 @@ export interface ReplayOptions {
   from: number;
   to: number;
   scheduleMs: number;
+  /** When each run starts (jittered, lib/simulate/schedule.ts); default from + k x scheduleMs. */
+  runTimes?: readonly number[];
   policy: Policy;
   /** Memory (fast) or a Thanos FILESYSTEM bucket in `directory` (files with simulated mtimes). */
   bucket: { kind: "memory" } | { kind: "filesystem"; directory: string };
@@ -107,8 +109,9 @@ export interface ReplayResult {
 
 /**
  * Replays the scheduled Lambda run (`runMonitor`, the code the handler calls) over a bucket that
- * changes as simulated time passes: before each run at `from + k * schedule`, every bucket event up
- * to that moment is applied, then the run reads state, checks the bucket, decides and publishes.
+ * changes as simulated time passes: before each run (at `runTimes`, or `from + k * schedule`), every
+ * bucket event up to that moment is applied, then the run reads state, checks the bucket, decides
+ * and publishes.
  */
 export async function replay(events: readonly BucketEvent[], opts: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
@@ -135,9 +138,11 @@ export async function replay(events: readonly BucketEvent[], opts: ReplayOptions
   };
   const statuses = new Map<string, StatusChange[]>();
   const runTimes: number[] = [];
+  const times = opts.runTimes ?? Array.from({ length: Math.floor((opts.to - opts.from) / opts.scheduleMs) + 1 }, (_, k) => opts.from + k * opts.scheduleMs);
   let ptr = 0;
   let run = 0;
-  for (; now <= opts.to; now += opts.scheduleMs, run++) {
+  for (; run < times.length; run++) {
+    now = times[run]!;
     while (ptr < events.length && events[ptr]!.at <= now) await apply(events[ptr++]!);
     const index = run;
     alerts.fail = () => opts.failPublish?.(index) ?? false;

@@ -3,7 +3,7 @@ import type { Policy } from "../policy/policy";
 import { table } from "../cli/terminal";
 import { PRICES_USD } from "./cost";
 import { KIND_EXPECTATION, type IncidentKind } from "./model";
-import type { Deviation, KindRow } from "./score";
+import { STALL_KINDS, type Deviation, type KindRow } from "./score";
 import { KNOWN_MISSES, OBSERVATIONS } from "./misses";
 import type { ScheduleResult, SimulationResult, TargetedResult } from "./simulate";
 
@@ -11,7 +11,6 @@ type Rows = string[][];
 
 const iso = (t: number | null) => (t === null ? "never" : new Date(t).toISOString().replace(/:\d\d\.\d+Z$/, "Z").replace("T", " "));
 const dur = (ms: number) => (ms < 1000 ? "0s" : formatDuration(ms));
-const rate = (ms: number) => `rate(${formatDuration(ms)})`;
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -48,7 +47,7 @@ export function scheduleRows(results: ScheduleResult[]): Rows {
     const stallRows = r.score.rows.filter((k): k is KindRow & { kind: IncidentKind } => k.kind !== "(no incident)" && k.kind !== "duplicate-cluster-id" && k.kind !== "new-cluster" && k.expected > 0);
     const t = r.score.totals;
     rows.push([
-      rate(r.scheduleMs),
+      r.schedule.label,
       count(r.cost.runs),
       `${stallRows.reduce((a, k) => a + k.detected, 0)}/${stallRows.reduce((a, k) => a + k.expected, 0)}`,
       medWorst(stallRows.flatMap((k) => k.delayFromCrossing)),
@@ -65,17 +64,39 @@ export function scheduleRows(results: ScheduleResult[]): Rows {
   return rows;
 }
 
+/** Delay from crossing to page over every stall, for the schedules at the default's cadence: before (a rate's phase) and after (aligned). */
+export function alignmentRows(results: ScheduleResult[]): Rows {
+  const cadence = results[0]?.scheduleMs;
+  const rows: Rows = [["schedule", "first run", "stalls paged", "median delay", "worst delay", "goal: median ≤ 10m", "requests $ / month"]];
+  for (const r of results.filter((x) => x.scheduleMs === cadence)) {
+    const stalls = r.score.rows.filter((k) => (STALL_KINDS as readonly string[]).includes(k.kind) || k.kind === "(no incident)");
+    const delays = stalls.flatMap((k) => k.delayFromCrossing);
+    const med = median(delays);
+    rows.push([
+      r.schedule.label,
+      r.replay.runTimes.length > 0 ? iso(r.replay.runTimes[0]!) : "-",
+      `${stalls.reduce((a, k) => a + k.detected, 0)}/${stalls.reduce((a, k) => a + k.expected, 0)}`,
+      med === null ? "-" : dur(med),
+      delays.length === 0 ? "-" : dur(Math.max(...delays)),
+      med === null ? "-" : med <= 10 * 60_000 ? "✓" : "✗",
+      usd(r.cost.usd.total),
+    ]);
+  }
+  return rows;
+}
+
 export function goalRows(results: ScheduleResult[]): Rows {
   const names = results[0]?.goals.map((g) => g.name) ?? [];
-  return [["goal", ...results.map((r) => rate(r.scheduleMs))], ...names.map((n, i) => [n, ...results.map((r) => `${r.goals[i]!.met ? "✓" : "✗"} ${r.goals[i]!.detail}`)])];
+  return [["goal", ...results.map((r) => r.schedule.label)], ...names.map((n, i) => [n, ...results.map((r) => `${r.goals[i]!.met ? "✓" : "✗"} ${r.goals[i]!.detail}`)])];
 }
 
 export function noticeRows(results: ScheduleResult[]): Rows {
   return [
-    ["schedule", "pages", "reminders", "recoveries", "overlap notices", "two-sources notices", "degraded-replica warnings", "data-lost notices", "partial-block notices", "new-cluster notices", "stalls in data", "short stalls missed (< 1 sweep)", "failed publishes retried"],
+    ["schedule", "pages", "reminders (on time / late / missing / extra)", "recoveries", "overlap notices", "two-sources notices", "degraded-replica warnings", "data-lost notices", "partial-block notices", "new-cluster notices", "stalls in data", "short stalls missed (< 1 sweep)", "failed publishes retried"],
     ...results.map((r) => {
       const t = r.score.totals;
-      return [rate(r.scheduleMs), String(t.pages), String(t.reminders), String(t.recoveries), String(t.notices.overlaps), String(t.notices.conflicts), String(t.notices.degraded), String(t.notices.gaps), String(t.notices.partialBlocks), String(t.notices.newClusters), String(t.stallsInData), String(t.shortStallsMissed), String(r.replay.failedPublishes)];
+      const rt = t.reminderTiming;
+      return [r.schedule.label, String(t.pages), `${t.reminders} (${rt.onTime} / ${rt.late} / ${rt.missing} / ${rt.extra})`, String(t.recoveries), String(t.notices.overlaps), String(t.notices.conflicts), String(t.notices.degraded), String(t.notices.gaps), String(t.notices.partialBlocks), String(t.notices.newClusters), String(t.stallsInData), String(t.shortStallsMissed), String(r.replay.failedPublishes)];
     }),
   ];
 }
@@ -91,7 +112,7 @@ export function incidentRows(sim: SimulationResult): Rows {
 export function targetedRows(list: TargetedResult[]): Rows {
   return [
     ["scenario", "schedule", "result", "what it checks", "deviations"],
-    ...list.map((t) => [t.name, rate(t.scheduleMs), t.passed ? "✓" : "✗ miss", t.checks, t.deviations.map((d) => `${d.kind} ${d.cluster}`).join("; ") || "-"]),
+    ...list.map((t) => [t.name, t.schedule, t.passed ? "✓" : "✗ miss", t.checks, t.deviations.map((d) => `${d.kind} ${d.cluster}`).join("; ") || "-"]),
   ];
 }
 
@@ -135,13 +156,14 @@ export function renderText(sim: SimulationResult, policy: Policy, targeted: Targ
   const first = sim.results[0]!;
   const out: string[] = [];
   out.push(`blockwatch simulate · ${scenarioLine(sim, policy)}`, "");
-  out.push(`Per incident kind, ${rate(first.scheduleMs)}:`, table(kindRows(first)), "");
+  out.push(`Per incident kind, ${first.schedule.label}:`, table(kindRows(first)), "");
   out.push("Schedules (requests per 30-day month):", table(scheduleRows(sim.results)), "");
   out.push("Goals:", table(goalRows(sim.results)), "");
   out.push("Notices:", table(noticeRows(sim.results)), "");
+  if (alignmentRows(sim.results).length > 1) out.push("Threshold crossing to page, every stall:", table(alignmentRows(sim.results)), "");
   for (const r of sim.results) {
     if (r.score.deviations.length === 0) continue;
-    out.push(`Deviations at ${rate(r.scheduleMs)} (${r.score.deviations.length}):`, table(deviationRows(r.score.deviations, 15)), "");
+    out.push(`Deviations at ${r.schedule.label} (${r.score.deviations.length}):`, table(deviationRows(r.score.deviations, 15)), "");
   }
   if (targeted.length > 0) {
     out.push("Targeted scenarios (small fleets, incidents placed by hand):", table(targetedRows(targeted).map((r) => [r[0]!, r[1]!, r[2]!, r[4]!])), "");
@@ -182,7 +204,7 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
       "announced as recovered once when uploads catch up. Any page outside a stall is false. For duplicate cluster_ids the " +
       "crossing is the first upload of the second cluster; for new clusters their first upload.",
     "",
-    `## Per incident kind, ${rate(first.scheduleMs)} (the default schedule)`,
+    `## Per incident kind, ${first.schedule.label} (the default schedule)`,
     "",
     md(kindRows(first)),
     "",
@@ -198,11 +220,19 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
       `Lambda $${PRICES_USD.lambdaPerMillionRequests} per million invocations, PutMetricData $${PRICES_USD.cloudwatchPutMetricDataPer1000} per 1,000 requests ` +
       "(lib/simulate/cost.ts, with sources). Lambda duration and the per-metric CloudWatch charge are not included.",
     "",
-    "Why the delays are constant per schedule: blocks end on even UTC hours, so a cluster's freshness moves in 2h steps and every " +
-      "stall crosses the threshold at an even hour plus stall-after. A schedule's delay is therefore its phase against that grid, " +
-      `the same for every stall of a deployment: the first run here is at ${new Date(sim.scenario.from).toISOString().slice(11, 16)}Z. ` +
-      "A 2-hourly schedule firing a few minutes after the crossing hour (with stall-after 4h: `cron(5 0/2 * * ? *)`, 5 past every " +
-      "even UTC hour) detects within minutes for the price of rate(2 hours); one firing just before it waits almost two hours.",
+    "## An aligned schedule: threshold crossing to page",
+    "",
+    "Blocks end on even UTC hours, so a cluster's freshness moves in 2h steps and every stall crosses stall-after (4h) at an " +
+      "even UTC hour. A `rate(2 hours)` schedule fires at whatever phase the deployment got (here its first run, " +
+      `${new Date(sim.scenario.from).toISOString().slice(11, 16)}Z), so every stall waits that phase: about an hour on average ` +
+      "over deployments, almost two at worst. The default schedule, `cron(5 0/2 * * ? *)` (EventBridge Scheduler, 5 past every " +
+      "even UTC hour), runs a few minutes after each crossing for the same number of runs. Every run here starts up to " +
+      `${dur(sim.jitterMs)} before or after its scheduled minute (seeded), as EventBridge and Lambda start them. ` +
+      "Uploads themselves land about an hour after each even hour (Prometheus cuts a block an hour after it ends), so what " +
+      "comes with an upload (overlap and new-cluster notices, warnings and info rather than pages) waits up to two hours " +
+      "either way, whichever the phase.",
+    "",
+    md(alignmentRows(sim.results)),
     "",
     "## Goals",
     "",
@@ -230,7 +260,7 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
     out.push("");
   }
   for (const r of sim.results) {
-    out.push(`## Deviations at ${rate(r.scheduleMs)}`, "");
+    out.push(`## Deviations at ${r.schedule.label}`, "");
     out.push(r.score.deviations.length === 0 ? "None." : md(deviationRows(r.score.deviations, 60)), "");
   }
   out.push("## Incidents injected", "", md(incidentRows(sim)), "");
@@ -238,7 +268,7 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
     "## Reproduce",
     "",
     "```",
-    "npm run simulate                       # this report (100 clusters, 30 days, rate 2h/30m/10m)",
+    "npm run simulate                       # this report (100 clusters, 30 days, cron(5 0/2 * * ? *), rate 2h/30m/10m)",
     "npm run blockwatch -- simulate --help  # any fleet size, seed, schedule or policy",
     "```",
     "",

@@ -9,7 +9,7 @@ import type { ReplayResult } from "./replay";
 export const STALL_KINDS: readonly IncidentKind[] = ["sidecar-down", "upload-denied", "long-outage", "decommissioned"];
 
 export interface Deviation {
-  kind: "missed-stall" | "slow-detection" | "false-page" | "duplicate-page" | "missed-recovery" | "duplicate-recovery" | "spurious-recovery" | "early-reminder" | "missed-finding" | "slow-finding" | "unexpected-finding";
+  kind: "missed-stall" | "slow-detection" | "false-page" | "duplicate-page" | "missed-recovery" | "duplicate-recovery" | "spurious-recovery" | "late-reminder" | "missed-reminder" | "extra-reminder" | "missed-finding" | "slow-finding" | "unexpected-finding";
   cluster: string;
   at: number;
   incident: string | null;
@@ -62,6 +62,8 @@ export interface Score {
     stallsInData: number;
     stallsDetected: number;
     shortStallsMissed: number;
+    /** Reminders against page + k × remind-every: expected, sent at the first run at or after it, later, never, or not due. */
+    reminderTiming: { expected: number; onTime: number; late: number; missing: number; extra: number };
     notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number; conflicts: number; degraded: number; replicasBack: number; gaps: number };
   };
   deviations: Deviation[];
@@ -80,8 +82,10 @@ const iso = (t: number) => new Date(t).toISOString().replace(/:\d\d\.\d+Z$/, "Z"
  * continuously to the true uploads) must be paged within one sweep of crossing the threshold, exactly
  * once, and announced as recovered exactly once after it ends; every page outside a stalled period
  * is a false page; findings (overlaps, partial blocks, new clusters) must match the incidents.
+ * Reminder k of an outage must come at the first run at or after page + k × remind-every.
+ * `slackMs`: how far past one sweep a run may start (its jitter and the previous run's).
  */
-export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, scheduleMs: number): Score {
+export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, scheduleMs: number, slackMs = 1000): Score {
   const deviations: Deviation[] = [];
   const uploads = tl.blocks.filter((b) => b.uploadedAt !== null).map((b) => ({ at: b.uploadedAt!, maxTime: b.maxTime, labels: b.labels }));
   const steps = freshnessSteps(uploads, policy.clusterLabel);
@@ -147,6 +151,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
   let stallsDetected = 0;
   let shortMissed = 0;
   const totals = { pages: 0, reminders: 0, recoveries: 0 };
+  const reminderTiming = { expected: 0, onTime: 0, late: 0, missing: 0, extra: 0 };
 
   const clusters = new Set([...stalls.keys(), ...events.keys()]);
   for (const cluster of [...clusters].sort()) {
@@ -189,7 +194,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
         else deviations.push({ kind: "missed-stall", cluster, at: crossing, incident: inc?.id ?? null, evidence: `data stalled ${span}; no page` });
       } else {
         stallsDetected += 1;
-        if (detectedAt - crossing > scheduleMs + 1000) {
+        if (detectedAt - crossing > scheduleMs + slackMs) {
           deviations.push({ kind: "slow-detection", cluster, at: detectedAt, incident: inc?.id ?? null, evidence: `threshold crossed ${iso(crossing)}, paged ${iso(detectedAt)}` });
         }
       }
@@ -204,7 +209,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       if (!inc && detectedAt !== null) {
         unattributedDelays.detected += 1;
         unattributedDelays.crossing.push(detectedAt - crossing);
-        if (detectedAt - crossing <= scheduleMs + 1000) unattributedDelays.within += 1;
+        if (detectedAt - crossing <= scheduleMs + slackMs) unattributedDelays.within += 1;
       }
       const extra = pages.slice(carried ? 0 : 1);
       s.duplicatePages += extra.length;
@@ -233,7 +238,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
         } else if (final.length > 1) {
           duplicateRecoveries += final.length - 1;
           deviations.push({ kind: "duplicate-recovery", cluster, at: final[1]!.at, incident: inc?.id ?? null, evidence: `${final.length} recovery notices for one outage` });
-        } else if (final[0]!.at - ep.to > scheduleMs + 1000) {
+        } else if (final[0]!.at - ep.to > scheduleMs + slackMs) {
           deviations.push({ kind: "missed-recovery", cluster, at: final[0]!.at, incident: inc?.id ?? null, evidence: `data fresh again at ${iso(ep.to)}, recovery announced only ${iso(final[0]!.at)}` });
         }
       }
@@ -253,18 +258,13 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
         if (prevPage?.type !== "page") deviations.push({ kind: "spurious-recovery", cluster, at: e.at, incident: inc?.id ?? null, evidence: "recovery notice without a page before it" });
       }
     }
-    // Reminders: one per remind-every while down, never sooner.
-    let lastNotice: number | null = null;
-    for (const e of evs) {
-      if (e.type === "recovery" || e.type === "forgotten") lastNotice = null;
-      else if (e.type === "page") lastNotice = e.at;
-      else {
-        if (lastNotice !== null && e.at - lastNotice < policy.remindEveryMs) {
-          duplicatePages += 1;
-          deviations.push({ kind: "early-reminder", cluster, at: e.at, incident: incidentAt(cluster, e.at)?.id ?? null, evidence: `reminder ${Math.round((e.at - lastNotice) / 60000)}m after the last notice` });
-        }
-        lastNotice = e.at;
-      }
+    // Reminders: reminder k at the first run at or after page + k × remind-every where the cluster is down.
+    for (const d of scoreReminders(evs, r.statuses.get(cluster) ?? [], r.runTimes, policy.remindEveryMs, r.runTimes.at(-1) ?? tl.to)) {
+      reminderTiming[d.kind] += 1;
+      if (d.kind === "onTime" || d.kind === "expected") continue;
+      if (d.kind === "extra") duplicatePages += 1;
+      const kind = d.kind === "late" ? "late-reminder" : d.kind === "missing" ? "missed-reminder" : "extra-reminder";
+      deviations.push({ kind, cluster, at: d.at, incident: incidentAt(cluster, d.at)?.id ?? null, evidence: d.evidence });
     }
   }
 
@@ -306,7 +306,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       if (p && (p.until === null || p.until - p.since > policy.partialAfterMs + scheduleMs)) {
         const due = p.since + policy.partialAfterMs;
         if (!hit) deviations.push({ kind: "missed-finding", cluster: i.cluster, at: due, incident: i.id, evidence: `partial block ${i.partialBlock} never announced` });
-        else if (hit.at - due > scheduleMs + 1000) deviations.push({ kind: "slow-finding", cluster: i.cluster, at: hit.at, incident: i.id, evidence: `partial block ${i.partialBlock} due ${iso(due)}, announced ${iso(hit.at)}` });
+        else if (hit.at - due > scheduleMs + slackMs) deviations.push({ kind: "slow-finding", cluster: i.cluster, at: hit.at, incident: i.id, evidence: `partial block ${i.partialBlock} due ${iso(due)}, announced ${iso(hit.at)}` });
       }
     }
   }
@@ -318,7 +318,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     }
     s.delayFromStart = at - i.start;
     s.delayFromCrossing = at - crossing;
-    if (at - crossing > scheduleMs + 1000) deviations.push({ kind: "slow-finding", cluster: i.cluster, at, incident: i.id, evidence: `${what} ${iso(at)}, first evidence in the bucket ${iso(crossing)}` });
+    if (at - crossing > scheduleMs + slackMs) deviations.push({ kind: "slow-finding", cluster: i.cluster, at, incident: i.id, evidence: `${what} ${iso(at)}, first evidence in the bucket ${iso(crossing)}` });
   }
   // Data gaps: where no shipped block of a cluster has data, longer than the tolerance, with data
   // after it shipped at least a sweep before the end. Each must be announced (a warning, or with the
@@ -382,7 +382,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       detected: expected.filter((s) => s.detected).length,
       delayFromStart: expected.map((s) => s.delayFromStart).filter((d): d is number => d !== null),
       delayFromCrossing: expected.map((s) => s.delayFromCrossing).filter((d): d is number => d !== null),
-      withinSweep: expected.filter((s) => s.delayFromCrossing !== null && s.delayFromCrossing <= scheduleMs + 1000).length,
+      withinSweep: expected.filter((s) => s.delayFromCrossing !== null && s.delayFromCrossing <= scheduleMs + slackMs).length,
       falsePages: list.reduce((a, s) => a + s.falsePages, 0),
       duplicatePages: list.reduce((a, s) => a + s.duplicatePages, 0),
       recoveriesExpected: list.reduce((a, s) => a + s.recoveriesExpected, 0),
@@ -419,8 +419,92 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       stallsInData,
       stallsDetected,
       shortStallsMissed: shortMissed,
+      reminderTiming,
       notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled, conflicts: notices.conflicts.length, degraded: notices.degraded.length, replicasBack: notices.replicasBack, gaps: notices.gaps.length },
     },
     deviations,
   };
 }
+
+interface ReminderVerdict {
+  /** expected: one per reminder due (its run); then onTime, late or missing for it; extra: none due. */
+  kind: "expected" | "onTime" | "late" | "missing" | "extra";
+  at: number;
+  evidence: string;
+}
+
+/**
+ * One cluster's reminders against DOMAIN.md section 4: an outage paged at P (it lasts until the
+ * recovery notice, or the next page) gets reminder k at the first run at or after P + k × every at
+ * which the cluster is still reported stalled or missing (a run that sees it late, or not at all,
+ * sends none). Several steps landing on one run make one reminder. Each expected reminder is sent
+ * at that run (on time), at a later run before the next is due (late), or never (missing); any other
+ * reminder is extra.
+ */
+export function scoreReminders(
+  evs: readonly ClusterEvent[],
+  statuses: readonly { at: number; status: string }[],
+  runTimes: readonly number[],
+  everyMs: number,
+  lastRun: number,
+): ReminderVerdict[] {
+  const out: ReminderVerdict[] = [];
+  if (everyMs <= 0) {
+    for (const e of evs) if (e.type === "reminder") out.push({ kind: "extra", at: e.at, evidence: "reminder while reminders are off" });
+    return out;
+  }
+  const statusAt = (t: number) => {
+    let lo = 0;
+    let hi = statuses.length - 1;
+    let found = "absent";
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (statuses[mid]!.at <= t) {
+        found = statuses[mid]!.status;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+  const firstRunFrom = (t: number) => {
+    let lo = 0;
+    let hi = runTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (runTimes[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const pages = evs.filter((e) => e.type === "page");
+  for (const [n, page] of pages.entries()) {
+    const recovery = evs.find((e) => e.type === "recovery" && e.at > page.at);
+    const end = Math.min(recovery?.at ?? Infinity, pages[n + 1]?.at ?? Infinity, lastRun + 1);
+    const sent = evs.filter((e) => e.type === "reminder" && e.at > page.at && e.at < end).map((e) => e.at);
+    const expected: { due: number; k: number; run: number }[] = [];
+    for (let k = 1; page.at + k * everyMs < end; k++) {
+      const due = page.at + k * everyMs;
+      let i = firstRunFrom(due);
+      while (i < runTimes.length && runTimes[i]! < end && statusAt(runTimes[i]!) !== "stalled" && statusAt(runTimes[i]!) !== "missing") i++;
+      if (i >= runTimes.length || runTimes[i]! >= end) break;
+      if (expected.at(-1)?.run !== runTimes[i]) expected.push({ due, k, run: runTimes[i]! });
+    }
+    const used = new Set<number>();
+    for (const [j, e] of expected.entries()) {
+      out.push({ kind: "expected", at: e.run, evidence: "" });
+      const nextRun = expected[j + 1]?.run ?? end;
+      const hit = sent.find((t) => !used.has(t) && t >= e.run && t < nextRun);
+      const step = `reminder ${e.k} due ${isoMinute(e.due)} (page ${isoMinute(page.at)} + ${e.k} × ${Math.round(everyMs / 3_600_000)}h)`;
+      if (hit === undefined) out.push({ kind: "missing", at: e.run, evidence: `${step}: never sent` });
+      else {
+        used.add(hit);
+        if (hit === e.run) out.push({ kind: "onTime", at: hit, evidence: "" });
+        else out.push({ kind: "late", at: hit, evidence: `${step}, first run at or after it ${isoMinute(e.run)}, sent ${isoMinute(hit)}` });
+      }
+    }
+    for (const t of sent) if (!used.has(t)) out.push({ kind: "extra", at: t, evidence: `reminder ${isoMinute(t)} with none due (page ${isoMinute(page.at)})` });
+  }
+  return out;
+}
+
+const isoMinute = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ") + "Z";

@@ -1,20 +1,22 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatDuration } from "../domain/duration";
 import type { Policy } from "../policy/policy";
 import { monthlyCost, type MonthlyCost } from "./cost";
 import type { ScenarioOptions } from "./fleet";
 import { DAY, type Timeline } from "./model";
 import { replay, type ReplayResult } from "./replay";
+import { rateSchedule, runTimes, type Schedule } from "./schedule";
 import { scoreReplay, STALL_KINDS, type Score } from "./score";
 import { TARGETED, type TargetedScenario } from "./scenarios";
 import { buildTimeline } from "./timeline";
 
 export interface SimulationOptions {
   scenario: ScenarioOptions;
-  /** Schedules to replay (ms); the first is the one the goals are judged on. */
-  schedules: number[];
+  /** Schedules to replay (a number: a rate in ms); the first is the one the goals are judged on. */
+  schedules: (number | Schedule)[];
+  /** Each run starts up to this much before or after its scheduled time (seeded); default 30 s. */
+  jitterMs?: number;
   policy: Policy;
   bucket: "memory" | "filesystem";
   /** FILESYSTEM buckets go under it (one per schedule); default a temporary directory, removed after. */
@@ -25,6 +27,8 @@ export interface SimulationOptions {
 }
 
 export interface ScheduleResult {
+  schedule: Schedule;
+  /** The schedule's longest gap between runs: one sweep. */
   scheduleMs: number;
   replay: ReplayResult;
   score: Score;
@@ -40,10 +44,14 @@ export interface Goal {
 
 export interface SimulationResult {
   scenario: ScenarioOptions;
+  jitterMs: number;
   timeline: Timeline;
   results: ScheduleResult[];
   wallMs: number;
 }
+
+/** Runs start this much either side of their minute (EventBridge and Lambda, cold starts included). */
+export const DEFAULT_JITTER_MS = 30_000;
 
 /** Builds the fleet's timeline once, replays the real scheduled run at each schedule and scores it. */
 export async function simulate(opts: SimulationOptions): Promise<SimulationResult> {
@@ -54,10 +62,13 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
   const temp = opts.bucket === "filesystem" && !opts.directory ? await mkdtemp(join(tmpdir(), "blockwatch-sim-")) : null;
   const results: ScheduleResult[] = [];
   try {
-    for (const scheduleMs of opts.schedules) {
+    const jitterMs = opts.jitterMs ?? DEFAULT_JITTER_MS;
+    for (const spec of opts.schedules) {
+      const schedule = typeof spec === "number" ? rateSchedule(spec) : spec;
+      const scheduleMs = schedule.intervalMs;
       let bucket: Parameters<typeof replay>[1]["bucket"] = { kind: "memory" };
       if (opts.bucket === "filesystem") {
-        const directory = join(opts.directory ?? temp!, `rate-${formatDuration(scheduleMs)}`);
+        const directory = join(opts.directory ?? temp!, schedule.label.replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, ""));
         await rm(directory, { recursive: true, force: true });
         await mkdir(directory, { recursive: true });
         bucket = { kind: "filesystem", directory };
@@ -67,19 +78,21 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
         from: timeline.from,
         to: timeline.to,
         scheduleMs,
+        runTimes: runTimes(schedule, timeline.from, timeline.to, jitterMs, opts.scenario.seed ^ 0x7177),
         policy: opts.policy,
         bucket,
         failPublish: every ? (run) => run % every === every - 1 : undefined,
       });
-      const score = scoreReplay(timeline, r, opts.policy, scheduleMs);
+      // A sweep is one interval, give or take the two runs' jitter.
+      const score = scoreReplay(timeline, r, opts.policy, scheduleMs, 1000 + 2 * jitterMs);
       const cost = monthlyCost(r, (timeline.to - timeline.from) / DAY);
-      results.push({ scheduleMs, replay: r, score, cost, goals: goals(score) });
-      say(`rate(${formatDuration(scheduleMs)}): ${r.runs} runs in ${(r.wallMs / 1000).toFixed(1)} s, ${score.totals.pages} pages, ${score.deviations.length} deviations`);
+      results.push({ schedule, scheduleMs, replay: r, score, cost, goals: goals(score) });
+      say(`${schedule.label}: ${r.runs} runs in ${(r.wallMs / 1000).toFixed(1)} s, ${score.totals.pages} pages, ${score.deviations.length} deviations`);
     }
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
   }
-  return { scenario: opts.scenario, timeline, results, wallMs: Math.round(performance.now() - started) };
+  return { scenario: opts.scenario, jitterMs: opts.jitterMs ?? DEFAULT_JITTER_MS, timeline, results, wallMs: Math.round(performance.now() - started) };
 }
 
 /** The goal figures of issue 6, judged on one schedule. */
@@ -103,6 +116,11 @@ export function goals(score: Score): Goal[] {
     { name: "no false page", met: t.falsePages === 0, detail: `${t.falsePages} (${t.falsePagesHealthyDays} on healthy days)` },
     { name: "no duplicate page", met: t.duplicatePages === 0, detail: String(t.duplicatePages) },
     {
+      name: "every reminder at page + k × remind-every (the first run at or after it)",
+      met: t.reminderTiming.late + t.reminderTiming.missing + t.reminderTiming.extra === 0,
+      detail: `${t.reminderTiming.onTime}/${t.reminderTiming.expected} on time, ${t.reminderTiming.late} late, ${t.reminderTiming.missing} missing, ${t.reminderTiming.extra} extra`,
+    },
+    {
       name: "every recovery announced exactly once",
       met: t.missedRecoveries === 0 && t.duplicateRecoveries === 0 && !score.deviations.some((d) => d.kind === "spurious-recovery" || d.kind === "missed-recovery"),
       detail: `${t.missedRecoveries} missed, ${t.duplicateRecoveries} repeated`,
@@ -113,19 +131,20 @@ export function goals(score: Score): Goal[] {
 export interface TargetedResult {
   name: string;
   checks: string;
+  schedule: string;
   scheduleMs: number;
   passed: boolean;
   deviations: Score["deviations"];
 }
 
 /** Replays every targeted scenario (lib/simulate/scenarios.ts) at its schedule. */
-export async function runTargeted(policy: Policy, scenarios: readonly TargetedScenario[] = TARGETED): Promise<TargetedResult[]> {
+export async function runTargeted(policy: Policy, scenarios: readonly TargetedScenario[] = TARGETED, jitterMs = DEFAULT_JITTER_MS): Promise<TargetedResult[]> {
   const out: TargetedResult[] = [];
   for (const t of scenarios) {
     const scheduleMs = t.scheduleMs ?? 2 * 3_600_000;
-    const sim = await simulate({ scenario: t.scenario, schedules: [scheduleMs], policy, bucket: "memory" });
+    const sim = await simulate({ scenario: t.scenario, schedules: [scheduleMs], policy, bucket: "memory", jitterMs });
     const r = sim.results[0]!;
-    out.push({ name: t.name, checks: t.checks, scheduleMs, passed: r.score.deviations.length === 0, deviations: r.score.deviations });
+    out.push({ name: t.name, checks: t.checks, schedule: r.schedule.label, scheduleMs, passed: r.score.deviations.length === 0, deviations: r.score.deviations });
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import { access, constants, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { access, constants, copyFile, link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { StateCorruptError, parseState, serializeState, type State } from "./state";
 
@@ -35,9 +36,32 @@ export async function loadStateFile(path: string, now: number): Promise<LoadedSt
     return { state: parseState(text) };
   } catch (err) {
     if (!(err instanceof StateCorruptError)) throw err;
-    const aside = `${path}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`;
-    await rename(path, aside);
+    const aside = await keepAside(path, `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
     return { state: null, setAside: { path: aside, reason: err.message } };
+  }
+}
+
+/**
+ * Moves `path` to `<path>.<suffix>-<random>`, never replacing an existing file: rename() would
+ * overwrite an earlier copy, a hard link fails on an existing name (EEXIST) instead. Byte for
+ * byte: the damaged document is not re-encoded.
+ */
+async function keepAside(path: string, suffix: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    // A random tail: two copies kept at the same `now` (or the same second) get two names.
+    const aside = `${path}.${suffix}-${randomBytes(4).toString("hex")}`;
+    try {
+      await link(path, aside).catch(async (err: NodeJS.ErrnoException) => {
+        // A filesystem without hard links: an exclusive copy refuses an existing name too.
+        if (err.code === "EEXIST") throw err;
+        await copyFile(path, aside, constants.COPYFILE_EXCL);
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST" && attempt < 5) continue;
+      throw err;
+    }
+    await unlink(path);
+    return aside;
   }
 }
 

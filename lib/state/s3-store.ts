@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
 import type { SaveResult, StateStore, StoredState } from "./store";
 
 /** State in the stack's own bucket, written with If-Match / If-None-Match. */
@@ -41,9 +42,22 @@ export class S3StateStore implements StateStore {
     }
   }
 
+  /**
+   * `<key>.<suffix>-<random>`, written with If-None-Match: * so that it can never replace an earlier
+   * copy (two runs setting aside in the same second, a clock that repeats): a name taken gets another.
+   */
   async setAside(text: string, suffix: string): Promise<string> {
-    const key = `${this.key}.${suffix}`;
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: "application/json" }));
-    return key;
+    for (let attempt = 1; ; attempt++) {
+      const key = `${this.key}.${suffix}-${randomBytes(4).toString("hex")}`;
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: "application/json", IfNoneMatch: "*" }));
+        return key;
+      } catch (err) {
+        const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+        const status = e.$metadata?.httpStatusCode;
+        const taken = e.name === "PreconditionFailed" || status === 412 || status === 409;
+        if (!taken || attempt >= 5) throw err;
+      }
+    }
   }
 }

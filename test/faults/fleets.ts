@@ -19,7 +19,7 @@ function seedOf(name: string): number {
 export interface SmallFleet {
   objects: BucketObject[];
   expectedClusters: string[];
-  /** What a first run (no ledger) announces: the clusters already down. */
+  /** What a first run (no ledger) announces: the clusters already down and the findings already there. */
   firstRunAlerts: Expectation[];
   /** Every cluster with blocks, and its status at `now`. */
   statuses: Record<string, string>;
@@ -62,6 +62,9 @@ export function smallFleet(now: number, opts: { stalledBack?: boolean } = {}): S
     firstRunAlerts: [
       ...(opts.stalledBack ? [] : [{ section: "stalled" as const, name: "staging-ap-south-1" }]),
       { section: "missing", name: "prod-ap-northeast-1" },
+      { section: "corrupt", name: corrupt },
+      { section: "partial", name: aborted },
+      { section: "unlabeled", name: '{prometheus="monitoring/k8s"}' },
     ],
     statuses,
   };

@@ -18,7 +18,8 @@ import type { AddressInfo } from "node:net";
 export type Fault =
   | { kind: "error"; status: number; code: string; message: string; headers?: Record<string, string> }
   | { kind: "reset" }
-  | { kind: "slow"; ms: number }
+  /** The answer after `ms`, or as soon as `until` settles if that comes first (a race the scenario controls). */
+  | { kind: "slow"; ms: number; until?: Promise<unknown> }
   | { kind: "truncate" }
   /** No answer for `ms`, then the connection is dropped. */
   | { kind: "hang"; ms: number }
@@ -276,7 +277,7 @@ export class FaultProxy extends Front {
         req.socket.destroy();
         return;
       case "slow":
-        await sleep(f.ms);
+        await Promise.race([sleep(f.ms), ...(f.until ? [f.until.then(() => undefined, () => undefined)] : [])]);
         return sendWhole(res, await upstreamCall(this.upstream, info.method, req.url ?? "/", req.headers, body), info.method);
       case "hang":
         await this.hold(req, "hang", f.ms);

@@ -19,7 +19,7 @@ export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv;
       {
         cwd: PROJECT_ROOT,
         env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...opts.env },
-        timeout: opts.timeoutMs ?? 30_000,
+        timeout: opts.timeoutMs ?? 120_000,
         maxBuffer: 64 * 1024 * 1024,
         encoding: "utf8",
       },

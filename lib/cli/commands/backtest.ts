@@ -2,8 +2,8 @@ import { backtest } from "../../backtest/backtest";
 import { renderBacktest } from "../../backtest/report";
 import { loadObjstoreConfig, openBucket } from "../../bucket/open";
 import { parseDuration } from "../../domain/duration";
-import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
-import { commandArgs, nowFlag, outputFlag } from "../command-args";
+import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE, warnUnknownThresholds } from "../policy-flags";
+import { commandArgs, nowFlag, objstoreFlags, outputFlag, TIMEOUT_USAGE, timeoutFlag } from "../command-args";
 import { UsageError } from "../usage-error";
 
 export const BACKTEST_USAGE = `Usage: blockwatch backtest --objstore.config-file FILE [options]
@@ -21,6 +21,7 @@ Options:
   --schedule DUR                how often the monitor runs (default 2h)
 ${POLICY_USAGE}
   --concurrency N               meta.json reads in flight (default 32)
+${TIMEOUT_USAGE}
   --output table|json           (default table)
 
 Reads one GET per block whose ULID is within the window plus the lookback.`;
@@ -36,6 +37,7 @@ export async function backtestCommand(args: string[]): Promise<number> {
       schedule: { type: "string" },
       ...POLICY_OPTIONS,
       concurrency: { type: "string" },
+      timeout: { type: "string" },
       output: { type: "string" },
     },
     BACKTEST_USAGE,
@@ -55,9 +57,11 @@ export async function backtestCommand(args: string[]): Promise<number> {
   const concurrency = values.concurrency === undefined ? 32 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError("--concurrency must be a whole number of at least 1");
   const policy = buildPolicy(values);
+  const objstore = objstoreFlags(values);
 
-  const cfg = await loadObjstoreConfig({ file: values["objstore.config-file"], inline: values["objstore.config"] });
-  const bucket = openBucket(cfg);
+  const timeout = timeoutFlag(values.timeout);
+  const cfg = await loadObjstoreConfig(objstore);
+  const bucket = openBucket(cfg, timeout);
   const result = await backtest(bucket, { now, windowMs: Math.round(days * 86_400_000), policy, scheduleMs, concurrency });
   if (output === "json") {
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -72,5 +76,6 @@ export async function backtestCommand(args: string[]): Promise<number> {
     const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     process.stdout.write(renderBacktest(result, { colour, stallAfterMs: policy.defaults.stallAfterMs, lateAfterMs: policy.defaults.lateAfterMs }) + "\n");
   }
+  warnUnknownThresholds(policy, result.clusters.map((c) => c.cluster));
   return 0;
 }

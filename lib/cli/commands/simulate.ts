@@ -4,7 +4,8 @@ import { parseDuration } from "../../domain/duration";
 import { standardScenario, STANDARD_FROM } from "../../simulate/fleet";
 import { INCIDENT_KINDS, type IncidentKind } from "../../simulate/model";
 import { renderMarkdown, renderText } from "../../simulate/report";
-import { runTargeted, simulate } from "../../simulate/simulate";
+import { DEFAULT_CRON, parseSchedule, splitSchedules, type Schedule } from "../../simulate/schedule";
+import { DEFAULT_JITTER_MS, runTargeted, simulate } from "../../simulate/simulate";
 import { buildPolicy, POLICY_OPTIONS, POLICY_USAGE } from "../policy-flags";
 import { commandArgs, outputFlag } from "../command-args";
 import { UsageError } from "../usage-error";
@@ -21,7 +22,9 @@ Options:
   --history-days N              bucket history before the first run (default 10)
   --seed N                      random seed (default 1)
   --start ISO                   the first run (default ${new Date(STANDARD_FROM).toISOString()})
-  --schedule LIST               rates to replay, the first judged against the goals (default 2h,30m,10m)
+  --schedule LIST               schedules to replay, the first judged against the goals: rates (2h)
+                                or EventBridge crons in UTC (default ${DEFAULT_CRON},2h,30m,10m)
+  --jitter DUR                  runs start up to this much either side of their time (default 30s)
   --incidents KIND=N,...        incident counts (default scaled from the standard mix); kinds:
                                 ${INCIDENT_KINDS.join(", ")}
   --bucket memory|filesystem    where the simulated bucket lives (default memory)
@@ -43,6 +46,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       seed: { type: "string" },
       start: { type: "string" },
       schedule: { type: "string" },
+      jitter: { type: "string" },
       incidents: { type: "string" },
       bucket: { type: "string" },
       dir: { type: "string" },
@@ -68,13 +72,19 @@ export async function simulateCommand(args: string[]): Promise<number> {
   if (bucket !== "memory" && bucket !== "filesystem") throw new UsageError("--bucket must be memory or filesystem");
   const from = values.start === undefined ? STANDARD_FROM : Date.parse(values.start);
   if (!Number.isFinite(from)) throw new UsageError("--start must be an ISO 8601 time such as 2025-11-03T00:07:00Z");
-  let schedules: number[];
+  let schedules: Schedule[];
   try {
-    schedules = (values.schedule ?? "2h,30m,10m").split(",").map((s) => parseDuration(s));
+    schedules = splitSchedules(values.schedule ?? `${DEFAULT_CRON},2h,30m,10m`).map((s) => parseSchedule(s));
   } catch (err) {
     throw new UsageError(`--schedule: ${(err as Error).message}`);
   }
-  if (schedules.length === 0 || schedules.some((s) => s < 60_000)) throw new UsageError("--schedule: each rate must be at least 1m");
+  if (schedules.length === 0 || schedules.some((s) => s.intervalMs < 60_000)) throw new UsageError("--schedule: each rate must be at least 1m");
+  let jitterMs = DEFAULT_JITTER_MS;
+  try {
+    if (values.jitter !== undefined) jitterMs = parseDuration(values.jitter);
+  } catch (err) {
+    throw new UsageError(`--jitter: ${(err as Error).message}`);
+  }
   const policy = buildPolicy(values);
   const scenario = standardScenario({
     clusters: int("clusters", 100, 1),
@@ -92,8 +102,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
   }
   const failEvery = int("fail-publish-every", 0, 0);
   const progress = (line: string) => process.stderr.write(`simulate: ${line}\n`);
-  const sim = await simulate({ scenario, schedules, policy, bucket, directory: values.dir, failPublishEvery: failEvery || undefined, progress });
-  const targeted = values["skip-targeted"] ? [] : await runTargeted(policy);
+  const sim = await simulate({ scenario, schedules, policy, bucket, directory: values.dir, failPublishEvery: failEvery || undefined, jitterMs, progress });
+  const targeted = values["skip-targeted"] ? [] : await runTargeted(policy, undefined, jitterMs);
   if (targeted.length > 0) progress(`targeted scenarios: ${targeted.filter((t) => t.passed).length}/${targeted.length} pass`);
 
   if (values.write) {
@@ -106,6 +116,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       scenario: sim.scenario,
       incidents: sim.timeline.incidents,
       schedules: sim.results.map((r) => ({
+        schedule: r.schedule.label,
         scheduleSeconds: r.scheduleMs / 1000,
         runs: r.replay.runs,
         requests: r.replay.requests,
@@ -115,7 +126,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
         totals: r.score.totals,
         deviations: r.score.deviations,
       })),
-      targeted: targeted.map((t) => ({ name: t.name, scheduleSeconds: t.scheduleMs / 1000, passed: t.passed, deviations: t.deviations })),
+      targeted: targeted.map((t) => ({ name: t.name, schedule: t.schedule, scheduleSeconds: t.scheduleMs / 1000, passed: t.passed, deviations: t.deviations })),
     };
     process.stdout.write(JSON.stringify(json, null, 2) + "\n");
   } else {

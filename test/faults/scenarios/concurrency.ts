@@ -122,5 +122,51 @@ export const concurrentRuns: Scenario = {
     ctx.check(delivered4 === 1, `a retry one minute later: exactly one alert (${delivered4})`);
     const after = await ctx.invoke({ config: env(key), clock: fixedClock(NOW + 8 * MIN), queueUrl: channel.queueUrl });
     ctx.check(after.captured.length === 0, "the next run sends nothing (no duplicate)");
+
+    // Round 5: SNS Publish takes seconds, so the first run's claim is still in flight (claimed in the
+    // state, not yet published or settled) while a second run loads the state and decides. In the
+    // rounds above the winner publishes and settles before the loser re-reads, so they would pass
+    // without the in-flight check; this one fails without it (the second run claims and sends again).
+    const c4 = corruptBlock(NOW + 10 * MIN, 24);
+    world.load(bucket, c4.objects);
+    // The first Publish is answered once the second run has ended (at most PUBLISH_MS): the claim is
+    // in flight for the whole of the second run, however slow this machine is.
+    let secondEnded!: () => void;
+    const secondDone = new Promise<void>((resolve) => (secondEnded = resolve));
+    world.snsProxy.setRules([{ name: "slow-publish", when: (r) => r.op === "sns" && r.action === "Publish", fault: { kind: "slow", ms: PUBLISH_MS, until: secondDone } }]);
+    const snsBefore = world.snsProxy.totalInjected();
+    ctx.expect({ section: "corrupt", name: c4.ulid });
+    const settled = await state(key);
+    const firstRun = ctx.invoke({ config: env(key), clock: fixedClock(NOW + 10 * MIN), queueUrl: channel.queueUrl }).then((r) => ({ r, at: Date.now() }));
+    const claim = await waitFor(async () => (await state(key))?.outbox ?? null, 20_000);
+    ctx.check(settled?.outbox === null && claim !== null, `slow publish: the first run's claim is in the state before the second run starts (${claim?.id ?? "no claim seen"})`);
+    // A retried event 30 s later, inside the claim's in-flight window.
+    const second = await ctx.invoke({ config: env(key), clock: fixedClock(NOW + 10 * MIN + 30_000), queueUrl: channel.queueUrl });
+    const secondAt = Date.now();
+    secondEnded();
+    const first = await firstRun;
+    world.snsProxy.clear();
+    ctx.faults += world.snsProxy.totalInjected() - snsBefore;
+    ctx.check(first.r.ok && second.ok, "slow publish: both runs succeed");
+    ctx.check(secondAt < first.at, `slow publish: the second run decided and ended while the first was still publishing (${first.at - secondAt} ms before it)`);
+    const delivered5 = first.r.captured.length + second.captured.length;
+    ctx.check(delivered5 === 1, `slow publish, a claim in flight: exactly one alert (${delivered5})`);
+    const s5 = await state(key);
+    ctx.check(s5?.outbox === null && s5?.ledger !== null && s5.ledger.findings.some((k) => k.includes(c4.ulid)), "slow publish: the claim settled, the ledger holds the news");
+    const next = await ctx.invoke({ config: env(key), clock: fixedClock(NOW + 12 * MIN), queueUrl: channel.queueUrl });
+    ctx.check(next.ok && next.captured.length === 0, "slow publish: the run after sends nothing");
   },
 };
+
+/** The longest SNS takes to answer a Publish in round 5 (under the SNS client's 15 s request timeout). */
+const PUBLISH_MS = 10_000;
+
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v !== null) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}

@@ -1,6 +1,7 @@
 import type { Scenario } from "../harness";
 import { timeBudget } from "./budget";
 import { concurrentRuns } from "./concurrency";
+import { s3HungEndpoint } from "./endpoint";
 import { fuzzPure, fuzzServers } from "./fuzz";
 import { cloudwatchFailing, snsFailing } from "./outputs";
 import { s3AccessErrors, s3Brownout, s3HungConnection, s3TransientFaults, s3Unreadable } from "./s3";
@@ -14,9 +15,10 @@ export const SCENARIOS: { scenario: Scenario; cost: number }[] = [
   { scenario: s3Unreadable, cost: 46 },
   { scenario: s3AccessErrors, cost: 2 },
   { scenario: s3HungConnection, cost: 21 },
+  { scenario: s3HungEndpoint, cost: 28 },
   { scenario: cloudwatchFailing, cost: 3 },
   { scenario: snsFailing, cost: 2 },
-  { scenario: concurrentRuns, cost: 2 },
+  { scenario: concurrentRuns, cost: 4 },
   { scenario: timeBudget, cost: 20 },
   { scenario: damagedState, cost: 2 },
   { scenario: fuzzPure, cost: 8 },

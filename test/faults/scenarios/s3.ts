@@ -251,7 +251,7 @@ export const s3Unreadable: Scenario = {
 
     // Throttled for good, 40 s left (listing deadline 10 s in): the retries after the SDK's throttling
     // backoff stop at the deadline. With the whole run ahead this takes about a minute.
-    await failing("throttled for good", NOW + 1 * MIN, [{ name: "slowdown-forever", when: onBucket(["list", "get", "head"]), fault: slowDown }], /failed: SlowDown/, true, 40_000);
+    await failing("throttled for good", NOW + 1 * MIN, [{ name: "slowdown-forever", when: onBucket(["list", "get", "head"]), fault: slowDown }], /S3 kept throttling \(SlowDown\) .* lower the function's CONCURRENCY variable/, true, 40_000);
     await failing("connections reset for good", NOW + 2 * MIN, [{ name: "reset-forever", when: onBucket(["list", "get", "head"]), fault: { kind: "reset" } }], /cannot reach the S3 endpoint .*ECONNRESET/, false);
     // 31 s left: the deadline (1 s in) comes before the first retry's wait is over; no second one.
     const short = await failing("connections reset, 31 s left", NOW + 2 * MIN + 30_000, [{ name: "reset-forever-short", when: onBucket(["list", "get", "head"]), fault: { kind: "reset" } }], /cannot reach the S3 endpoint .*ECONNRESET/, false, 31_000);

@@ -52,7 +52,10 @@ export const damagedState: Scenario = {
       ctx.expect(...fleet.firstRunAlerts);
       const run = await ctx.invoke({ config, clock: fixedClock(at), queueUrl: channel.queueUrl });
       if (!run.ok) continue;
-      const aside = `${key}.corrupt-${new Date(at).toISOString().replace(/[:.]/g, "")}`;
+      // Named <key>.corrupt-<time>-<random>, written with If-None-Match: never over an earlier copy.
+      const keptAs = run.logs.find((l) => /state document is damaged/.test(l.msg))?.keptAs;
+      const aside = typeof keptAs === "string" ? keptAs : "(not logged)";
+      ctx.check(aside.startsWith(`${key}.corrupt-${new Date(at).toISOString().replace(/[:.]/g, "")}-`), `${label}: the copy's name carries the time and a unique tail (${aside})`);
       ctx.check((await world.readObject(STATE_BUCKET, aside)) === text, `${label}: the damaged document is kept, byte for byte, as ${aside}`);
       ctx.check(run.logs.some((l) => l.level === "warn" && /state document is damaged/.test(l.msg)), `${label}: a warning names the damage`);
       ctx.check(front.stats.unconditionalPuts === 0 && front.stats.conditionalPuts >= 1, `${label}: the state was replaced only with a conditional write (If-Match on the damaged version)`);
