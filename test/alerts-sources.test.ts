@@ -107,12 +107,12 @@ describe("a degraded HA pair", () => {
     expect(notes[1]!.degraded).toEqual(degraded);
   });
 
-  it("the first run (no ledger) announces nothing it finds", () => {
+  it("the first run (no ledger) tells what is already wrong: both findings, then the replica's return", () => {
     const degraded = [{ cluster: "prod", labels: r1, dataLagSeconds: 9 * 3600 }];
     const [n, second] = sequence([report([pair("stalled", 9)], { degraded, conflicts: [conflict] }), report([pair("ok", 1)])], null);
-    expect(n).toBeNull();
-    // Its return is no news: subscribers never heard it was down.
-    expect(second).toBeNull();
+    expect(n!.degraded).toEqual(degraded);
+    expect(n!.conflicts).toEqual([conflict]);
+    expect(second!.replicasBack).toHaveLength(1);
   });
 });
 
@@ -150,7 +150,9 @@ describe("data gaps", () => {
     expect(JSON.parse(renderNotification(n!).Message).default).toContain("; the backlog filled the outage, no data lost");
   });
 
-  it("gaps known when blockwatch is deployed are not announced", () => {
-    expect(sequence([report([withGap("ok")]), report([withGap("ok")])], null)).toEqual([null, null]);
+  it("gaps already in the bucket when blockwatch is deployed are told by the first run, once", () => {
+    const [first, second] = sequence([report([withGap("ok")]), report([withGap("ok")])], null);
+    expect(first!.gaps).toHaveLength(1);
+    expect(second).toBeNull();
   });
 });

@@ -126,11 +126,10 @@ export function decideAlerts(
   for (const [key, g] of groups) if (firstSight(key)) n.unlabeled.push({ ...g, blocks: g.blocks.sort(byName) });
   for (const c of report.conflicts ?? []) if (firstSight(findingKey.conflict(c))) (n.conflicts ??= []).push(c);
   // A cluster announced recovered this run: its replicas catch up at their own pace, so a replica
-  // still behind is judged on the next run, not announced beside the recovery. Nor is one recorded
-  // as told on the first run: its return would be announced without a warning before it.
+  // still behind is judged on the next run, not announced beside the recovery.
   const recovering = new Set(n.recovered.map((r) => r.verdict.cluster));
   for (const d of report.degraded ?? []) {
-    if (firstRun || recovering.has(d.cluster)) continue;
+    if (recovering.has(d.cluster)) continue;
     if (firstSight(findingKey.degraded(d.labels))) (n.degraded ??= []).push(d);
   }
   // A replica announced degraded is announced back once its stream is ok; while it catches up
@@ -152,7 +151,7 @@ export function decideAlerts(
   for (const v of report.clusters) {
     for (const g of v.dataGaps ?? []) {
       const key = findingKey.gap(v.cluster, g.from);
-      if (firstRun || toldFindings.has(key)) {
+      if (toldFindings.has(key)) {
         findings.push(key);
         continue;
       }
