@@ -194,7 +194,10 @@ describe("check --output json", () => {
     const findings = report as never as { degraded: { cluster: string }[]; conflicts: { cluster: string; differingLabels: string[] }[]; clusters: { cluster: string; gapSeconds: number }[] };
     expect(findings.degraded.map((d) => d.cluster)).toEqual(["prod-us-west-2"]);
     expect(findings.conflicts.map((c) => [c.cluster, c.differingLabels])).toEqual([["prod-eu-central-1", ["team"]]]);
-    expect(findings.clusters.filter((c) => c.gapSeconds > 0).map((c) => [c.cluster, c.gapSeconds])).toEqual([["analytics-us-east-2", 4 * 3600]]);
+    const lost = findings.clusters.filter((c) => c.gapSeconds > 0);
+    expect(lost.map((c) => c.cluster)).toEqual(["analytics-us-east-2"]);
+    // Two or three 2h blocks, as the blocks fall on the test's now.
+    expect([4 * 3600, 6 * 3600]).toContain(lost[0]!.gapSeconds);
     expect(report.clusters[0]).toEqual({
       cluster: "prod-ap-northeast-1",
       status: "missing",
