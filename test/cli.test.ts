@@ -189,7 +189,17 @@ describe("check --output json", () => {
       "qa-sandbox": "ok",
       "kc2-prod-us-west-2": "ok",
       "kc2-batch-eu-central-1": "stalled",
+      "prod-us-west-2": "ok",
+      "prod-eu-central-1": "ok",
+      "analytics-us-east-2": "ok",
     });
+    const findings = report as never as { degraded: { cluster: string }[]; conflicts: { cluster: string; differingLabels: string[] }[]; clusters: { cluster: string; gapSeconds: number }[] };
+    expect(findings.degraded.map((d) => d.cluster)).toEqual(["prod-us-west-2"]);
+    expect(findings.conflicts.map((c) => [c.cluster, c.differingLabels])).toEqual([["prod-eu-central-1", ["team"]]]);
+    const lost = findings.clusters.filter((c) => c.gapSeconds > 0);
+    expect(lost.map((c) => c.cluster)).toEqual(["analytics-us-east-2"]);
+    // Two or three 2h blocks, as the blocks fall on the test's now.
+    expect([4 * 3600, 6 * 3600]).toContain(lost[0]!.gapSeconds);
     expect(report.clusters[0]).toEqual({
       cluster: "prod-ap-northeast-1",
       status: "missing",
@@ -203,6 +213,8 @@ describe("check --output json", () => {
       streams: [],
       source: "thanos",
       compactedUntil: null,
+      gapSeconds: 0,
+      dataGaps: [],
     });
     expect(report.clusters.find((c) => c.cluster === "prod-us-east-1")!.streams).toHaveLength(2);
     // The compactor halted on the cluster-one overlap two days ago.

@@ -106,6 +106,17 @@ function growingBucket(t0: number) {
   // Junk that must never count.
   objects.push({ key: `debug/metas/${aborted}.json`, body: "{}", mtime: t0 - 24 * HOUR }, { key: `${corrupt}-backup/meta.json`, body: "{}", mtime: corruptAt });
 
+  // Issue 11, added last so that the blocks above keep their ULIDs. A label added 20h before t0:
+  // the old stream ends where the new one begins (no conflict). A second Prometheus on cluster_id
+  // "shared" with another label, shipping from t0: two sources by the last run. steady-b's second
+  // replica stops shipping an hour before t0: stalled, its twin ok, by the last run.
+  const relabelAt = Math.floor((t0 - 20 * HOUR) / BLOCK_MS) * BLOCK_MS;
+  add(sidecarBlocks({ labels: { cluster_id: "relabeled" }, from: t0 - 2 * 24 * HOUR }, end, random).filter((b) => b.maxTime <= relabelAt));
+  add(sidecarBlocks({ labels: { cluster_id: "relabeled", team: "platform" }, from: relabelAt }, end, random));
+  add(sidecarBlocks({ labels: { cluster_id: "shared" }, from: t0 - 2 * 24 * HOUR }, end, random));
+  add(sidecarBlocks({ labels: { cluster_id: "shared", env: "dev" }, from: t0 }, end, random));
+  add(sidecarBlocks({ labels: { cluster_id: "steady-b", prometheus_replica: "r1" }, from: t0 - 2 * 24 * HOUR, stopAt: t0 - HOUR }, end, random));
+
   return { objects, resumed: resumed.ulid, compacted: compacted.ulid, sources: sources.map((s) => s.ulid), backlog: backlog.map((b) => b.ulid), aborted, corrupt };
 }
 
@@ -149,6 +160,8 @@ function expectScenario(bucket: ReturnType<typeof growingBucket>, steps: Step[])
     "steady-b": "ok",
     stalls: "ok",
     "cluster-one": "ok",
+    relabeled: "ok",
+    shared: "ok",
   });
   expect(one.clusters.find((c) => c.cluster === "steady-a")!.dataLagSeconds).toBe(3.5 * 3600);
   expect(one.clusters.find((c) => c.cluster === "recovers")!.dataLagSeconds).toBe(9.5 * 3600);
@@ -160,6 +173,8 @@ function expectScenario(bucket: ReturnType<typeof growingBucket>, steps: Step[])
     "steady-b": "ok",
     newbie: "ok",
     "cluster-one": "ok",
+    relabeled: "ok",
+    shared: "ok",
   });
   expect(two.clusters.find((c) => c.cluster === "stalls")!.dataLagSeconds).toBe(3 * 3600 + 40 * 60);
   expect(statuses(three)).toEqual({
@@ -170,6 +185,8 @@ function expectScenario(bucket: ReturnType<typeof growingBucket>, steps: Step[])
     "steady-b": "ok",
     newbie: "ok",
     "cluster-one": "ok",
+    relabeled: "ok",
+    shared: "ok",
   });
   // The state notices the new cluster; a run without state has nothing to compare with.
   expect(one.newClusters).toEqual([]);
@@ -193,6 +210,12 @@ function expectScenario(bucket: ReturnType<typeof growingBucket>, steps: Step[])
     expect(r.overlaps.map((o) => o.cluster)).toEqual(["cluster-one"]);
   }
   expect(three.overlaps[0]!.blocks.length).toBeGreaterThan(one.overlaps[0]!.blocks.length);
+  // A label added is no conflict; the second source is one once its first block arrived; the
+  // replica that stopped is degraded once stalled, its cluster ok.
+  expect(one.conflicts).toEqual([]);
+  expect(three.conflicts).toEqual([{ cluster: "shared", streams: [{ cluster_id: "shared", env: "dev" }, { cluster_id: "shared" }], differingLabels: ["env"] }]);
+  expect(three.degraded).toEqual([{ cluster: "steady-b", labels: { cluster_id: "steady-b", prometheus_replica: "r1" }, dataLagSeconds: expect.any(Number) }]);
+  expect(three.degraded![0]!.dataLagSeconds).toBeGreaterThan(4 * 3600);
   // The recovered cluster's freshest data is the newest block of its backlog, created before the cursor.
   const recovered = two.clusters.find((c) => c.cluster === "recovers")!;
   expect(recovered.newestBlock).toBe(bucket.backlog.at(-1));

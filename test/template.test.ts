@@ -40,6 +40,8 @@ const DEFAULT_PARAMS: Record<string, string> = {
   etlLateAfter: "3h",
   etlStallAfter: "6h",
   etlClusterOverrides: "",
+  replicaLabels: "prometheus_replica,replica,rule_replica",
+  gapTolerance: "15m",
   alertEmail: "",
   alertTopicArn: "",
   kmsKeyArn: "",
@@ -151,6 +153,8 @@ describe("the function", () => {
       COMPACTION_BEHIND_AFTER: "12h",
       COMPACTOR_STALL_AFTER: "24h",
       RETENTION: "",
+      REPLICA_LABELS: "prometheus_replica,replica,rule_replica",
+      GAP_TOLERANCE: "15m",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",
@@ -659,6 +663,9 @@ describe("deploy-time params (deploy/config.cjs)", () => {
     [{ clusterOverrides: "dev-1:stall-after=3h" }, /stall-after 10800s below late-after 12600s/],
     [{ metricNamespace: "AWS/Lambda" }, /metricNamespace/],
     [{ thanosPrefix: "thanos/*" }, /thanosPrefix/],
+    [{ replicaLabels: "replica,prometheus-replica" }, /"prometheus-replica" is not a Prometheus label name/],
+    [{ replicaLabels: "replica,cluster_id" }, /must not hold the cluster label/],
+    [{ gapTolerance: "15 minutes" }, /"gapTolerance" is not a duration/],
   ])("refuses %j", (over, message) => {
     expect(() => build(over)).toThrow(message);
   });

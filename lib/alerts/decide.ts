@@ -27,6 +27,11 @@ export const findingKey = {
   corruptFile: (file: string) => `corrupt-file:${file}`,
   compactorStalled: "compactor:stalled",
   retentionOverdue: "retention:overdue",
+  /** Per cluster and the sources involved (their labels that differ): a replica coming or going is not news. */
+  conflict: (c: NonNullable<Report["conflicts"]>[number]) =>
+    `conflict:${JSON.stringify([c.cluster, [...new Set(c.streams.map((l) => JSON.stringify(c.differingLabels.map((k) => (Object.hasOwn(l, k) ? l[k] : null)))))].sort()])}`,
+  degraded: (labels: Labels) => `degraded:${streamKey(labels)}`,
+  gap: (cluster: string, from: string) => `gap:${JSON.stringify([cluster, from])}`,
 };
 
 /** How long a down cluster absent from the report is remembered as down (no reminders meanwhile). */
@@ -138,6 +143,45 @@ export function decideAlerts(
   if (gaps.length > 0) n.dataGaps = gaps;
   const files = (report.corruptFiles ?? []).filter((f) => firstSight(findingKey.corruptFile(f.file)));
   if (files.length > 0) n.corruptFiles = files;
+  for (const c of report.conflicts ?? []) if (firstSight(findingKey.conflict(c))) (n.conflicts ??= []).push(c);
+  // A cluster announced recovered this run: its replicas catch up at their own pace, so a replica
+  // still behind is judged on the next run, not announced beside the recovery.
+  const recovering = new Set(n.recovered.map((r) => r.verdict.cluster));
+  for (const d of report.degraded ?? []) {
+    if (recovering.has(d.cluster)) continue;
+    if (firstSight(findingKey.degraded(d.labels))) (n.degraded ??= []).push(d);
+  }
+  // A replica announced degraded is announced back once its stream is ok; while it catches up
+  // (late, or stalled with its twin) it stays announced, silently; a stream that left the report is forgotten.
+  const degradedNow = new Set(findings);
+  const streamsNow = new Map(report.clusters.flatMap((v) => v.streams.map((s) => [findingKey.degraded(s.labels), { v, s }] as const)));
+  for (const key of toldFindings) {
+    if (!key.startsWith("degraded:") || degradedNow.has(key)) continue;
+    const cur = streamsNow.get(key);
+    if (cur === undefined) continue;
+    if (cur.s.status === "ok") (n.replicasBack ??= []).push({ cluster: cur.v.cluster, labels: cur.s.labels, dataLagSeconds: cur.s.dataLagSeconds });
+    else findings.push(key);
+  }
+
+  // Data gaps: lost during an outage, told with its recovery (and kept for it while the cluster is
+  // down); lost while the cluster was up (a restart that lost its data), a warning once.
+  const recoveredNow = new Map(n.recovered.map((r) => [r.verdict.cluster, r]));
+  const downNow = new Set(clusters.filter((c) => c.down).map((c) => c.cluster));
+  for (const v of report.clusters) {
+    for (const g of v.dataGaps ?? []) {
+      const key = findingKey.gap(v.cluster, g.from);
+      if (toldFindings.has(key)) {
+        findings.push(key);
+        continue;
+      }
+      const rec = recoveredNow.get(v.cluster);
+      if (rec) (rec.lost ??= []).push(g);
+      else if (downNow.has(v.cluster)) continue;
+      else (n.gaps ??= []).push({ cluster: v.cluster, ...g });
+      findings.push(key);
+    }
+  }
+  for (const r of n.recovered) if (r.lost === undefined && r.verdict.streams.every((s) => s.status === "ok")) r.filled = true;
 
   n.overlaps.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   n.corruptBlocks.sort((a, b) => byName(a.block, b.block));
@@ -145,6 +189,7 @@ export function decideAlerts(
   n.unlabeled.sort((a, b) => byName(streamKey(a.labels), streamKey(b.labels)));
   n.recovered.sort((a, b) => byName(a.verdict.cluster, b.verdict.cluster));
   n.newClusters.sort((a, b) => byName(a.cluster, b.cluster));
+  n.replicasBack?.sort((a, b) => byName(a.cluster, b.cluster) || byName(streamKey(a.labels), streamKey(b.labels)));
   // This run read the bucket: if subscribers were told it could not, they hear it can again.
   if (ledger?.bucketFailure) n.bucket = { state: "readable", unreadableSince: ledger.bucketFailure.since };
 

@@ -25,3 +25,17 @@ export function stamp(iso: string | null, now: number): string {
 export function lag(seconds: number | null): string {
   return seconds === null ? "no data" : formatDuration(seconds * 1000);
 }
+
+/** "2025-11-03 10:00–16:00 UTC", the date repeated when the span crosses midnight. */
+export function span(fromIso: string, toIso: string): string {
+  const [a, b] = [new Date(Date.parse(fromIso)).toISOString(), new Date(Date.parse(toIso)).toISOString()];
+  const day = (x: string) => x.slice(0, 10);
+  const hm = (x: string) => x.slice(11, 16);
+  return day(a) === day(b) ? `${day(a)} ${hm(a)}–${hm(b)} UTC` : `${day(a)} ${hm(a)} – ${day(b)} ${hm(b)} UTC`;
+}
+
+/** "6h of data missing, 2025-11-03 10:00–16:00 UTC" (several: the total, then each span). */
+export function lostText(gaps: readonly { from: string; to: string; seconds: number }[]): string {
+  const total = gaps.reduce((a, g) => a + g.seconds, 0);
+  return `${lag(total)} of data missing, ${gaps.map((g) => span(g.from, g.to)).join(", ")}`;
+}

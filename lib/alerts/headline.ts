@@ -17,6 +17,9 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   clusters(n.down.filter((v) => v.status === "stalled").map((v) => v.cluster), "stalled");
   clusters(n.reminders.map((v) => v.cluster), "still down");
   if (n.overlaps.length > 0) parts.push(count(n.overlaps.length, "overlap"));
+  clusters((n.conflicts ?? []).map((c) => c.cluster), "has two sources");
+  clusters([...new Set((n.degraded ?? []).map((d) => d.cluster))], "lost a replica");
+  clusters([...new Set((n.gaps ?? []).map((g) => g.cluster))], "lost data");
   if (n.corruptBlocks.length > 0) parts.push(count(n.corruptBlocks.length, "corrupt block"));
   if (n.partialBlocks.length > 0) parts.push(count(n.partialBlocks.length, "partial upload"));
   if (n.unlabeled.length > 0) parts.push(count(n.unlabeled.length, "unlabeled label set"));
@@ -24,6 +27,7 @@ export function headlineParts(n: Notification, name: (cluster: string) => string
   if (n.retention) parts.push("retention not applied");
   if (n.compactor?.state === "resumed") parts.push("compactor resumed");
   clusters(n.recovered.map((r) => r.verdict.cluster), "recovered");
+  clusters([...new Set((n.replicasBack ?? []).map((d) => d.cluster))], "replica back");
   if (n.newClusters.length === 1) parts.push(`new cluster ${name(n.newClusters[0]!.cluster)}`);
   else if (n.newClusters.length > 1) parts.push(count(n.newClusters.length, "new cluster"));
   if (n.fleetConfig) parts.push("fleet config invalid");

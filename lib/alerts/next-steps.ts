@@ -137,6 +137,44 @@ export function nextSteps(n: Notification, options: GuideOptions = {}): Step[] {
       { text: " flag (Kubecost's chart: thanos.compact.retentionResolutionRaw)." },
     ]);
   }
+  for (const c of n.conflicts ?? []) {
+    steps.push([
+      { text: "Two sources: " },
+      { value: c.cluster },
+      { text: " gets data from streams that differ in " },
+      ...c.differingLabels.flatMap((k, i): Part[] => [...(i > 0 ? [{ text: ", " }] : []), { value: k }]),
+      {
+        text:
+          " and overlap in time; Kubecost adds both under one cluster. Two clusters: give each its own ",
+      },
+      CLUSTER_ID,
+      { text: ". One cluster whose labels changed: the old Prometheus is still shipping, stop it. HA replicas told apart by another label: add it with " },
+      { code: "--replica-label" },
+      { text: "." },
+    ]);
+  }
+  const lost = [...new Set([...(n.gaps ?? []).map((g) => g.cluster), ...n.recovered.filter((r) => r.lost).map((r) => r.verdict.cluster)])];
+  if (lost.length > 0) {
+    steps.push([
+      { text: "Data lost: " },
+      ...(lost.length === 1 ? [{ value: lost[0]! }] : [{ text: "the clusters above" }]),
+      {
+        text:
+          " has no block for that time: its Prometheus was down, or lost its blocks before the sidecar shipped them (local " +
+          "retention shorter than the outage). The bucket cannot get them back; cost reports for that time are incomplete. Restarts and their reasons:",
+      },
+      { cmd: `kubectl get pods -n ${ns} -l app=prometheus -o wide; kubectl describe deploy/${deploy} -n ${ns} | grep -A3 -i "last state"` },
+    ]);
+  }
+  const degradedClusters = [...new Set((n.degraded ?? []).map((d) => d.cluster))];
+  if (degradedClusters.length > 0) {
+    steps.push([
+      { text: "HA replica down: the cluster still has data, but the next failure of the other replica is an outage. On cluster " },
+      ...(degradedClusters.length === 1 ? [{ value: degradedClusters[0]! }] : [{ text: "each cluster above" }]),
+      { text: ", look at the sidecar of the stalled replica (its pod, not the healthy one's):" },
+      { cmd: `kubectl logs -n ${ns} deploy/${deploy} --container thanos-sidecar | grep -i -e uploaded -e error` },
+    ]);
+  }
   if (n.unlabeled.length > 0) {
     steps.push([
       { text: "Blocks without a cluster label: set " },

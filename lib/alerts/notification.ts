@@ -1,5 +1,5 @@
 import type { Labels } from "../domain/labels";
-import type { ClusterVerdict, CompactorReport, CorruptFile, DataGap, Report, RetentionReport } from "../health/report";
+import type { ClusterVerdict, CompactorReport, CorruptFile, DataGap, DataLoss, Report, RetentionReport } from "../health/report";
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -8,6 +8,10 @@ export interface Recovery {
   /** The down status subscribers were told about, and since when (ISO). */
   was: "stalled" | "missing";
   downSince: string;
+  /** The data the outage lost (settled gaps where no stream of the cluster has data). */
+  lost?: DataLoss[];
+  /** Every stream is ok again and no gap was found: the backlog filled the outage. */
+  filled?: boolean;
 }
 
 /** Blocks without a cluster label, grouped by label set: one Prometheus, one line. */
@@ -45,6 +49,26 @@ export interface Notification {
   compactor?: { state: "stalled" | "resumed"; report: CompactorReport };
   /** Data older than retention + 2 days remains (warning, once). */
   retention?: RetentionReport;
+  /** Clusters fed by two sources (costs double-counted): a warning, once. Absent: none. */
+  conflicts?: NonNullable<Report["conflicts"]>;
+  /** HA replicas stalled while their twin ships: a warning, once. Absent: none. */
+  degraded?: NonNullable<Report["degraded"]>;
+  /** Data lost outside an outage (a restart that lost its data, say): a warning, once. Absent: none. */
+  gaps?: ClusterGap[];
+  /** Replicas announced degraded that ship again (info). Absent: none. */
+  replicasBack?: ReplicaBack[];
+}
+
+/** A settled hole in a cluster's data: no stream of it has data there. */
+export interface ClusterGap extends DataLoss {
+  cluster: string;
+}
+
+/** A replica announced degraded whose stream is ok again. */
+export interface ReplicaBack {
+  cluster: string;
+  labels: Labels;
+  dataLagSeconds: number;
 }
 
 export type BucketNews =
@@ -60,13 +84,15 @@ export function severityOf(n: Notification): Severity {
   if (n.down.length > 0 || n.reminders.length > 0 || n.bucket?.state === "unreadable") return "critical";
   if (n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length + n.unlabeled.length + etlFindings(n) > 0 || n.fleetConfig) return "warning";
   if (n.compactor?.state === "stalled" || n.retention) return "warning";
+  if ((n.conflicts?.length ?? 0) + (n.degraded?.length ?? 0) + (n.gaps?.length ?? 0) > 0) return "warning";
   return "info";
 }
 
 export function isEmpty(n: Notification): boolean {
   return (
     n.down.length + n.reminders.length + n.overlaps.length + n.corruptBlocks.length + n.partialBlocks.length +
-      n.unlabeled.length + n.recovered.length + n.newClusters.length + etlFindings(n) ===
+      n.unlabeled.length + n.recovered.length + n.newClusters.length + etlFindings(n) +
+      (n.conflicts?.length ?? 0) + (n.degraded?.length ?? 0) + (n.replicasBack?.length ?? 0) + (n.gaps?.length ?? 0) ===
       0 &&
     n.bucket === undefined &&
     !n.decommissioned?.length &&
@@ -93,6 +119,10 @@ export function soleCluster(n: Notification): string | null {
     ...(n.decommissioned ?? []).map((d) => d.cluster),
     ...(n.dataGaps ?? []).map((g) => g.cluster),
     ...(n.corruptFiles ?? []).map((f) => f.cluster),
+    ...(n.conflicts ?? []).map((c) => c.cluster),
+    ...(n.degraded ?? []).map((d) => d.cluster),
+    ...(n.replicasBack ?? []).map((d) => d.cluster),
+    ...(n.gaps ?? []).map((g) => g.cluster),
   ]);
   return names.size === 1 ? [...names][0]! : null;
 }

@@ -1,6 +1,6 @@
 import type { ClusterVerdict } from "../health/report";
 import { chatCode, labelsText, plainText } from "./escape";
-import { count, lag, num, stamp } from "./format";
+import { count, lag, lostText, num, stamp } from "./format";
 import type { Notification, Recovery, UnlabeledGroup } from "./notification";
 
 /**
@@ -61,13 +61,20 @@ export function sections(n: Notification): Section[] {
     return parts.join(", ");
   };
   const recoveredText = (r: Recovery, name: string) =>
-    `${name}: ${r.verdict.status} again, lag ${lag(r.verdict.dataLagSeconds)}; was ${r.was} since ${stamp(r.downSince, now)}`;
+    `${name}: ${r.verdict.status} again, lag ${lag(r.verdict.dataLagSeconds)}; was ${r.was} since ${stamp(r.downSince, now)}` +
+    (r.lost ? `; ${lostText(r.lost)}` : r.filled ? "; the backlog filled the outage, no data lost" : "");
   const newText = (v: ClusterVerdict, name: string) =>
     `${name}: first seen, ${count(v.streams.length, "stream")}, newest data ${stamp(v.newestMaxTime, now)}`;
   const overlapText = (o: Notification["overlaps"][number], name: string, labels: string, code: boolean) =>
     `${name}: ${count(o.blocks.length, "block")} with labels ${labels} overlap: ${blockList(o.blocks, code)}`;
   const unlabeledText = (u: UnlabeledGroup, labels: string, code: boolean) =>
     `${labels}: ${count(u.blocks.length, "block")}: ${blockList(u.blocks, code)}`;
+  const conflictText = (c: NonNullable<Notification["conflicts"]>[number], name: string, labels: string[]) =>
+    `${name}: ${count(c.streams.length, "stream")} overlapping in time, differing in ${c.differingLabels.join(", ")}: ${labels.join(", ")}`;
+  const degradedText = (d: NonNullable<Notification["degraded"]>[number], name: string, labels: string) =>
+    `${name}: replica ${labels} stalled, lag ${lag(d.dataLagSeconds)}; its twin ships, the cluster is ok`;
+  const backText = (d: NonNullable<Notification["replicasBack"]>[number], name: string, labels: string) =>
+    `${name}: replica ${labels} ships again, lag ${lag(d.dataLagSeconds)}`;
   const partialText = (p: Notification["partialBlocks"][number], block: string) =>
     `${block}: no meta.json, no activity for ${lag(p.ageSeconds)}`;
 
@@ -110,6 +117,24 @@ export function sections(n: Notification): Section[] {
     ),
     section("Retention not applied", retention, (r) => `- ${retentionText(r)}`, (r) => `• ${retentionText(r)}`),
     section(
+      "Two sources under one cluster (costs counted twice)",
+      n.conflicts ?? [],
+      (c) => `- ${conflictText(c, plainText(c.cluster), c.streams.map((l) => labelsText(l)))}`,
+      (c) => `• ${conflictText(c, chatCode(c.cluster), c.streams.map((l) => chatCode(labelsText(l), 300)))}`,
+    ),
+    section(
+      "Data lost (never in a cost report)",
+      n.gaps ?? [],
+      (g) => `- ${plainText(g.cluster)}: ${lostText([g])}`,
+      (g) => `• ${chatCode(g.cluster)}: ${lostText([g])}`,
+    ),
+    section(
+      "HA replica down (no redundancy left)",
+      n.degraded ?? [],
+      (d) => `- ${degradedText(d, plainText(d.cluster), labelsText(d.labels))}`,
+      (d) => `• ${degradedText(d, chatCode(d.cluster), chatCode(labelsText(d.labels), 300))}`,
+    ),
+    section(
       "Corrupt blocks",
       n.corruptBlocks,
       (c) => `- ${plainText(c.block, 40)}: ${plainText(c.reason)}`,
@@ -150,6 +175,12 @@ export function sections(n: Notification): Section[] {
       compactorBack,
       (c) => `- ${compactorText(c, (b) => plainText(b, 40))}`,
       (c) => `• ${compactorText(c, (b) => chatCode(b, 40))}`,
+    ),
+    section(
+      "HA replica back",
+      n.replicasBack ?? [],
+      (d) => `- ${backText(d, plainText(d.cluster), labelsText(d.labels))}`,
+      (d) => `• ${backText(d, chatCode(d.cluster), chatCode(labelsText(d.labels), 300))}`,
     ),
     section(
       "New clusters",

@@ -115,7 +115,7 @@ export async function backtest(bucket: BucketReader, opts: BacktestOptions): Pro
   partial.sort((a, b) => (a.block < b.block ? -1 : 1));
   corrupt.sort((a, b) => (a.block < b.block ? -1 : 1));
 
-  const history = reconstruct(metas, opts.policy.clusterLabel);
+  const history = reconstruct(metas, opts.policy.clusterLabel, opts.policy.gapToleranceMs);
   const clusters = await judge(history, from, opts);
   const maxTimeOf = new Map(history.originals.map((b) => [b.ulid, b.maxTime]));
   const streamOut = (s: StreamHistory): BacktestStream => ({

@@ -1,5 +1,6 @@
 import { clusterOf, streamKey, type Labels } from "../domain/labels";
 import { ulidTime } from "../domain/ulid";
+import { holes, mergeIntervals } from "../health/intervals";
 import { overlappingBlocks, type Range } from "../health/overlaps";
 import type { LineageMeta } from "./meta";
 
@@ -73,7 +74,7 @@ const alignedEnd = (createdAt: number) => Math.floor((createdAt - CUT_DELAY_MS) 
  * creation plus a healthy shipping delay, so stalls of the sidecar alone that were caught up before
  * compaction cannot be seen there.
  */
-export function reconstruct(metas: readonly LineageMeta[], clusterLabel: string): History {
+export function reconstruct(metas: readonly LineageMeta[], clusterLabel: string, gapToleranceMs = 0): History {
   const originals = new Map<string, OriginalBlock>();
   const isOriginal = (m: LineageMeta) => m.level === 1 && m.source !== "compactor" && m.resolution === 0;
   for (const m of metas) {
@@ -156,13 +157,13 @@ export function reconstruct(metas: readonly LineageMeta[], clusterLabel: string)
     let exactFrom: number | null = null;
     for (let i = list.length - 1; i >= 0 && list[i]!.upload !== "estimated"; i--) exactFrom = list[i]!.createdAt;
     const byMin = [...list].sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
-    const gaps: Gap[] = [];
-    let covered = byMin[0]!.maxTime;
-    let edge = byMin[0]!;
-    for (const b of byMin.slice(1)) {
-      if (b.minTime > covered) gaps.push({ from: covered, to: b.minTime, estimated: edge.range === "estimated" || b.range === "estimated" });
-      if (b.maxTime > covered) [covered, edge] = [b.maxTime, b];
-    }
+    // The holes of the monitor's gaps rule (lib/health/intervals.ts): one definition for both.
+    const estimatedEdge = (t: number, side: "minTime" | "maxTime") => list.some((b) => b.range === "estimated" && b[side] === t);
+    const gaps: Gap[] = holes(mergeIntervals(list.map((b) => [b.minTime, b.maxTime])), gapToleranceMs).map(([from, to]) => ({
+      from,
+      to,
+      estimated: estimatedEdge(from, "maxTime") || estimatedEdge(to, "minTime"),
+    }));
     const ranges: Range[] = list
       .filter((b) => b.range !== "estimated" && (b.source === "sidecar" || b.source === "receive") && !b.outOfOrder)
       .map((b) => [b.ulid, b.minTime, b.maxTime]);

@@ -1,6 +1,6 @@
 import { parseDuration } from "../domain/duration";
 import { DEFAULT_ETL_POLICY, validateEtlPolicy } from "../federated/policy";
-import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
 import { printable } from "./terminal";
 import { UsageError } from "./usage-error";
 
@@ -19,6 +19,8 @@ export const POLICY_OPTIONS = {
   "compaction-behind-after": { type: "string" },
   "compactor-stall-after": { type: "string" },
   retention: { type: "string" },
+  "replica-label": { type: "string", multiple: true },
+  "gap-tolerance": { type: "string" },
 } as const;
 
 export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must have blocks (missing otherwise)
@@ -34,7 +36,10 @@ export const POLICY_USAGE = `  --expected-clusters a,b,c     clusters that must 
   --etl-cluster-threshold SPEC  Federated ETL per cluster: NAME:late-after=DUR,stall-after=DUR (repeatable)
   --compaction-behind-after DUR compactor behind when a compactable block waited longer (default 12h)
   --compactor-stall-after DUR   compactor stalled after this without a compactor block (default 24h)
-  --retention DUR               raw retention the compactor should apply (e.g. 1825d): checked daily`;
+  --retention DUR               raw retention the compactor should apply (e.g. 1825d): checked daily
+  --replica-label NAME          label telling HA replicas apart (repeatable; default
+                                prometheus_replica, replica, rule_replica)
+  --gap-tolerance DUR           a hole in a stream's data longer than this is a gap (default 15m)`;
 
 export function buildPolicy(values: Record<string, string | boolean | string[] | undefined>): Policy {
   const str = (k: string) => values[k] as string | undefined;
@@ -59,6 +64,15 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
   } catch (err) {
     throw new UsageError(`--etl-cluster-threshold: ${(err as Error).message}`);
   }
+  let replicaLabels: readonly string[] = DEFAULT_POLICY.replicaLabels;
+  const replicas = values["replica-label"] as string[] | undefined;
+  if (replicas !== undefined) {
+    try {
+      replicaLabels = parseReplicaLabels(replicas.join(","));
+    } catch (err) {
+      throw new UsageError(`--replica-label: ${(err as Error).message}`);
+    }
+  }
   const policy: Policy = {
     ...DEFAULT_POLICY,
     clusterLabel: str("cluster-label") ?? DEFAULT_POLICY.clusterLabel,
@@ -80,9 +94,14 @@ export function buildPolicy(values: Record<string, string | boolean | string[] |
     compactionBehindAfterMs: dur("compaction-behind-after", DEFAULT_POLICY.compactionBehindAfterMs),
     compactorStallAfterMs: dur("compactor-stall-after", DEFAULT_POLICY.compactorStallAfterMs),
     retentionMs: str("retention") === undefined ? null : dur("retention", 0),
+    replicaLabels,
+    gapToleranceMs: dur("gap-tolerance", DEFAULT_POLICY.gapToleranceMs),
   };
   if (policy.retentionMs !== null && policy.retentionMs <= 0) throw new UsageError("--retention must be above 0 (e.g. 1825d)");
   if (policy.clusterLabel === "") throw new UsageError("--cluster-label must not be empty");
+  if (policy.replicaLabels.includes(policy.clusterLabel)) {
+    throw new UsageError(`--replica-label ${policy.clusterLabel} is the cluster label: a replica label tells replicas of one cluster apart`);
+  }
   try {
     validatePolicy(policy);
     validateEtlPolicy(policy.etl!);

@@ -4,7 +4,7 @@ import type { Report } from "../health/report";
 import { painter, printable, table, type Colour } from "./terminal";
 
 const STATUS_COLOUR: Record<string, Colour> = { missing: "red", stalled: "red", late: "yellow", ok: "green" };
-const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", "data gap": "yellow", compactor: "yellow", new: "dim" };
+const KIND_COLOUR: Record<FindingKind, Colour> = { missing: "red", stalled: "red", overlap: "red", partial: "yellow", corrupt: "yellow", unlabeled: "yellow", "data gap": "yellow", "data lost": "yellow", "two sources": "red", degraded: "yellow", compactor: "yellow", new: "dim" };
 
 /** `thanos`, `federated-etl`, or for a cluster in both the deciding one and the other's status. */
 function sourceCell(c: Report["clusters"][number]): string {

@@ -13,8 +13,9 @@ export interface DemoBucket {
  * A small, realistic Kubecost bucket holding one of every situation blockwatch reports:
  * healthy clusters (one an HA pair), a stalled one hidden behind fresh compactor blocks, a late one,
  * two clusters left on the chart's default cluster_id, a partial upload, a corrupt meta.json,
- * a Prometheus without cluster_id, an expected cluster that never uploaded, and the junk Thanos
- * and Kubecost leave at the top level. Beside them, two Kubecost 2.x clusters federated through
+ * a Prometheus without cluster_id, an expected cluster that never uploaded, an HA pair with one
+ * replica down, two sources under one cluster_id, lost data, and the junk Thanos and Kubecost
+ * leave at the top level. Beside them, two Kubecost 2.x clusters federated through
  * Federated ETL (federated/<cluster_id>/): one healthy, one whose uploads stopped 8 hours ago, and
  * the aggregator's combined/ folder, which is no cluster. The compactor halted on
  * the overlap two days ago: no compactor block since, and the level-1 blocks pile up.
@@ -66,6 +67,21 @@ export function demoBucket(now: number, seed = 7): DemoBucket {
     ...etlObjects({ cluster: "kc2-prod-us-west-2", from: now - 2 * day }, now),
     ...etlObjects({ cluster: "kc2-batch-eu-central-1", from: now - 2 * day, stopAt: now - 8 * HOUR }, now),
     ...etlObjects({ cluster: "combined", from: now - day }, now),
+  );
+  // Issue 11, added last so that the blocks above keep their ULIDs. An HA pair whose second
+  // replica stopped shipping 7 hours ago: degraded, the cluster ok.
+  objects.push(
+    ...[
+      ...sidecarBlocks({ labels: { cluster_id: "prod-us-west-2", prometheus_replica: "r0" }, from: now - day }, now, random),
+      ...sidecarBlocks({ labels: { cluster_id: "prod-us-west-2", prometheus_replica: "r1" }, from: now - day, stopAt: now - 7 * HOUR }, now, random),
+      // A second cluster installed as prod-eu-central-1 with a team label: two sources under one cluster_id.
+      ...sidecarBlocks({ labels: { cluster_id: "prod-eu-central-1" }, from: now - 2 * day }, now, random),
+      ...sidecarBlocks({ labels: { cluster_id: "prod-eu-central-1", team: "data" }, from: now - 12 * HOUR }, now, random),
+      // A Prometheus whose blocks of 4 hours yesterday never reached the bucket: lost cost data.
+      ...sidecarBlocks({ labels: { cluster_id: "analytics-us-east-2" }, from: now - 2 * day }, now, random).filter(
+        (b) => b.maxTime <= now - 30 * HOUR || b.minTime >= now - 26 * HOUR,
+      ),
+    ].flatMap((b) => blockObjects(b)),
   );
   // Top-level names that are not blocks: Thanos <= 0.24 debug metas, Kubecost ETL, a renamed block.
   objects.push(

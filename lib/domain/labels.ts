@@ -20,3 +20,11 @@ export function clusterOf(labels: Labels, clusterLabel: string): string | null {
   const v = Object.prototype.hasOwnProperty.call(labels, clusterLabel) ? labels[clusterLabel] : undefined;
   return v === undefined || v === "" ? null : v;
 }
+
+/**
+ * The key of a stream's source: its label set without the replica labels. HA replicas of one
+ * Prometheus (prometheus_replica="r0"|"r1") share it; streams that differ in another label do not.
+ */
+export function sourceKey(labels: Labels, replicaLabels: readonly string[]): string {
+  return streamKey(Object.fromEntries(Object.entries(labels).filter(([k]) => !replicaLabels.includes(k))));
+}

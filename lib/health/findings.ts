@@ -5,7 +5,7 @@ import type { Report } from "./report";
 /** Our own words, or a value from someone else's config or bucket (escaped by the channel). */
 export type Part = string | { value: string; max?: number };
 
-export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "compactor" | "new";
+export type FindingKind = "missing" | "stalled" | "overlap" | "partial" | "corrupt" | "unlabeled" | "data gap" | "data lost" | "two sources" | "degraded" | "compactor" | "new";
 
 /** One finding of a report with its next step, in the words the table prints (and the board shows). */
 export interface Finding {
@@ -94,6 +94,45 @@ export function reportFindings(report: Report, clusterLabel: string): Finding[] 
           : []),
       ],
     });
+  }
+  for (const c of report.conflicts ?? []) {
+    const streams: Part[] = c.streams.flatMap((l, i) => [...(i > 0 ? [", "] : []), v(formatLabels(l), 120)]);
+    const differ: Part[] = c.differingLabels.flatMap((k, i) => [...(i > 0 ? [", "] : []), v(k)]);
+    out.push({
+      kind: "two sources",
+      severity: "warning",
+      cluster: c.cluster,
+      summary: [v(c.cluster), ": streams ", ...streams, " overlap in time and differ in ", ...differ, ": Kubecost adds both under one cluster."],
+      next: [
+        "two clusters share ",
+        v(label),
+        "=",
+        v(c.cluster),
+        ": give each its own prometheus.server.global.external_labels.",
+        v(label),
+        "; if one cluster changed its labels, its old Prometheus is still shipping; HA replicas told apart by another label: --replica-label NAME.",
+      ],
+    });
+  }
+  for (const d of report.degraded ?? []) {
+    out.push({
+      kind: "degraded",
+      severity: "warning",
+      cluster: d.cluster,
+      summary: [v(d.cluster), ": replica ", v(formatLabels(d.labels), 120), ` stalled (lag ${formatDuration(d.dataLagSeconds * 1000)}) while its twin ships: no redundancy left.`],
+      next: ["kubectl logs <that replica's prometheus-server pod> --container thanos-sidecar | grep -i -e uploaded -e error."],
+    });
+  }
+  for (const c of report.clusters) {
+    for (const g of c.dataGaps ?? []) {
+      out.push({
+        kind: "data lost",
+        severity: "warning",
+        cluster: c.cluster,
+        summary: [v(c.cluster), `: no block of any of its streams holds ${g.from} → ${g.to} (${formatDuration(g.seconds * 1000)}): never in a cost report.`],
+        next: ["its Prometheus was down or lost the blocks before the sidecar shipped them; kubectl get pods (restarts) and the Prometheus logs around that time."],
+      });
+    }
   }
   if (compactor?.status === "stalled") {
     out.push({

@@ -12,6 +12,17 @@ export interface Report {
   unlabeledBlocks: { block: string; labels: Labels }[];
   overlaps: { cluster: string; labels: Labels; blocks: string[] }[];
   newClusters: string[];
+  /**
+   * Clusters fed by two sources: streams whose labels differ in more than replica labels and whose
+   * data overlaps in time (Kubecost adds both under one cluster). `differingLabels` names the labels
+   * other than replica labels whose values differ between the streams. Always written by evaluate;
+   * optional for reports built by hand.
+   */
+  conflicts?: { cluster: string; streams: Labels[]; differingLabels: string[] }[];
+  /** Settled holes longer than the gap tolerance in a stream's raw data within the lookback. */
+  gaps?: { cluster: string; labels: Labels; from: string; to: string; seconds: number }[];
+  /** Streams stalled while a replica of theirs (differing only in replica labels) is ok: no redundancy left. */
+  degraded?: { cluster: string; labels: Labels; dataLagSeconds: number }[];
   stats: RunStats;
   /**
    * Clusters decommissioned in the fleet config that still have blocks in the bucket: out of
@@ -130,6 +141,17 @@ export interface ClusterVerdict {
   reason?: string;
   /** Newest maxTime of the cluster's level >= 2 blocks (ISO), or null (rules/compactor.ts). */
   compactedUntil?: string | null;
+  /** Seconds of data lost within the lookback: settled holes where no stream of the cluster has data (0: none). */
+  gapSeconds?: number;
+  /** Those holes, oldest first. */
+  dataGaps?: DataLoss[];
+}
+
+/** A settled hole in a cluster's Thanos data: no stream of it has data there. */
+export interface DataLoss {
+  from: string;
+  to: string;
+  seconds: number;
 }
 
 export interface StreamVerdict {
@@ -152,7 +174,7 @@ export interface RunStats {
 
 /** A report with no verdict and no finding yet: what a run starts from (rules fill it in). */
 export function emptyReport(now: number, complete: boolean, stats: RunStats): Report {
-  return { now: new Date(now).toISOString(), complete, clusters: [], partialBlocks: [], corruptBlocks: [], unlabeledBlocks: [], overlaps: [], newClusters: [], stats };
+  return { now: new Date(now).toISOString(), complete, clusters: [], partialBlocks: [], corruptBlocks: [], unlabeledBlocks: [], overlaps: [], newClusters: [], conflicts: [], degraded: [], gaps: [], stats };
 }
 
 /** The verdict of an expected cluster with no data at all, `missing` since `since` (ms). */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../domain/duration";
 import { fleetKeyBeside } from "../fleet/location";
 import { validateEtlPolicy, type SourceMode } from "../federated/policy";
-import { DEFAULT_POLICY, parseClusterOverrides, validatePolicy, type Policy } from "../policy/policy";
+import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
 
 /** What the scheduled Lambda is told through its environment (serverless.yml sets every key). */
 export interface MonitorConfig {
@@ -70,6 +70,18 @@ const Env = z.object({
         return z.NEVER;
       }
     }),
+  GAP_TOLERANCE: duration("GAP_TOLERANCE", "15m"),
+  REPLICA_LABELS: z
+    .string()
+    .default(DEFAULT_POLICY.replicaLabels.join(","))
+    .transform((v, ctx) => {
+      try {
+        return parseReplicaLabels(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   SOURCE: z.enum(["thanos", "federated-etl", "auto"]).default("auto"),
   ETL_LATE_AFTER: duration("ETL_LATE_AFTER", "3h"),
@@ -100,6 +112,8 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     compactionBehindAfterMs: e.COMPACTION_BEHIND_AFTER,
     compactorStallAfterMs: e.COMPACTOR_STALL_AFTER,
     retentionMs: e.RETENTION,
+    replicaLabels: e.REPLICA_LABELS,
+    gapToleranceMs: e.GAP_TOLERANCE,
   };
   try {
     validatePolicy(policy);

@@ -35,6 +35,25 @@ export interface Policy {
   compactorStallAfterMs: number;
   /** The raw retention the compactor is meant to apply (--retention.resolution-raw); null: not checked. */
   retentionMs: number | null;
+  /**
+   * Labels that tell HA replicas apart (queriers deduplicate on them): streams of one cluster that
+   * differ only in these are replicas of one source; streams differing in another label are two sources.
+   */
+  replicaLabels: readonly string[];
+  /** A hole in a stream's data longer than this is a gap (data lost); shorter ones are scrape jitter and restarts. */
+  gapToleranceMs: number;
+}
+
+/** The names Thanos deployments commonly deduplicate on (`--deduplication.replica-label`). */
+export const DEFAULT_REPLICA_LABELS: readonly string[] = ["prometheus_replica", "replica", "rule_replica"];
+
+/** Replica labels from a comma-separated list (the Lambda environment and the deploy param). */
+export function parseReplicaLabels(text: string): string[] {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) throw new Error(`replica label "${n}" is not a Prometheus label name (letters, digits, _)`);
+  }
+  return names;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -50,6 +69,8 @@ export const DEFAULT_POLICY: Policy = {
   // The Thanos mixin's ThanosCompactHasNotRun threshold.
   compactorStallAfterMs: parseDuration("24h"),
   retentionMs: null,
+  replicaLabels: DEFAULT_REPLICA_LABELS,
+  gapToleranceMs: parseDuration("15m"),
 };
 
 export function thresholdsFor(policy: Policy, cluster: string): Thresholds {

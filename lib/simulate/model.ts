@@ -23,14 +23,14 @@ export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 /** What the monitor is expected to say about an incident kind (checked against the data, not assumed). */
 export const KIND_EXPECTATION: Record<IncidentKind, string> = {
-  "sidecar-down": "page once the data lag passes stall-after, one recovery when the backlog is shipped",
+  "sidecar-down": "page once the data lag passes stall-after, one recovery when the backlog is shipped (\"no data lost\")",
   "upload-denied": "page (in-order stall behind the failed block), one recovery; IAM: a partial-block notice",
-  "prometheus-restart": "no page: a short gap in the data, uploads continue on time",
-  "duplicate-cluster-id": "overlap notice (two Prometheus servers share one label set), no page",
-  "label-added": "no page: a new stream replaces the old one within the same cluster",
+  "prometheus-restart": "no page: a short gap in the data, uploads continue on time; a data-lost warning once when the gap shows between blocks (a restart across a block boundary) and no replica has the data",
+  "duplicate-cluster-id": "overlap notice (two Prometheus servers share one label set) or, when their label sets differ, a two-sources notice; no page",
+  "label-added": "no page, no two-sources notice: a new stream replaces the old one within the same cluster",
   decommissioned: "one page, 24h reminders, no recovery; forgotten once its blocks leave the lookback",
-  "long-outage": "page, reminders, one recovery when the old blocks are finally shipped",
-  "replica-down": "no page: the cluster's freshest stream (the other HA replica) is fresh",
+  "long-outage": "page, reminders, one recovery when the old blocks are finally shipped, saying how much data Prometheus's retention lost",
+  "replica-down": "no page (the other HA replica is fresh): a degraded-replica warning once the replica's lag passes stall-after, an info notice when it ships again",
   "new-cluster": "a new-cluster notice, no page",
 };
 

@@ -45,6 +45,15 @@ export function shipInstance(inst: Instance, random: () => number, opts: ShipOpt
       at = down[1];
     }
   };
+  /** The end of the last moment in [a, b) at which Prometheus scrapes (b when it is up just before b). */
+  const lastUpEnd = (a: number, b: number): number => {
+    let t = Math.min(b, end);
+    for (;;) {
+      const down = promDown.find(([d0, d1]) => d0 < t && t <= d1);
+      if (!down || down[0] <= a) return t;
+      t = down[0];
+    }
+  };
   const hasSamples = (a: number, b: number) => {
     const first = firstUp(a);
     return first < b && up(first);
@@ -61,7 +70,9 @@ export function shipInstance(inst: Instance, random: () => number, opts: ShipOpt
     if (!Number.isFinite(at)) break;
     const cutAt = Math.max(at + 5 * SECOND + Math.floor(random() * 55 * SECOND), lastCut + SECOND);
     if (cutAt >= end) break;
-    if (hasSamples(headMin, maxTime)) cuts.push({ minTime: headMin, maxTime, cutAt });
+    // A block spans its first sample to its last (+1 ms in Prometheus; the end of the last scrape
+    // interval here): a restart at a block's edge shows as a hole between blocks, one inside it does not.
+    if (hasSamples(headMin, maxTime)) cuts.push({ minTime: firstUp(headMin), maxTime: lastUpEnd(headMin, maxTime), cutAt });
     lastCut = cutAt;
     headMin = maxTime;
   }

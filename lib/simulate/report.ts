@@ -92,11 +92,11 @@ export function goalRows(results: ScheduleResult[]): Rows {
 
 export function noticeRows(results: ScheduleResult[]): Rows {
   return [
-    ["schedule", "pages", "reminders (on time / late / missing / extra)", "recoveries", "overlap notices", "partial-block notices", "new-cluster notices", "stalls in data", "short stalls missed (< 1 sweep)", "failed publishes retried"],
+    ["schedule", "pages", "reminders (on time / late / missing / extra)", "recoveries", "overlap notices", "two-sources notices", "degraded-replica warnings", "data-lost notices", "partial-block notices", "new-cluster notices", "stalls in data", "short stalls missed (< 1 sweep)", "failed publishes retried"],
     ...results.map((r) => {
       const t = r.score.totals;
       const rt = t.reminderTiming;
-      return [r.schedule.label, String(t.pages), `${t.reminders} (${rt.onTime} / ${rt.late} / ${rt.missing} / ${rt.extra})`, String(t.recoveries), String(t.notices.overlaps), String(t.notices.partialBlocks), String(t.notices.newClusters), String(t.stallsInData), String(t.shortStallsMissed), String(r.replay.failedPublishes)];
+      return [r.schedule.label, String(t.pages), `${t.reminders} (${rt.onTime} / ${rt.late} / ${rt.missing} / ${rt.extra})`, String(t.recoveries), String(t.notices.overlaps), String(t.notices.conflicts), String(t.notices.degraded), String(t.notices.gaps), String(t.notices.partialBlocks), String(t.notices.newClusters), String(t.stallsInData), String(t.shortStallsMissed), String(r.replay.failedPublishes)];
     }),
   ];
 }

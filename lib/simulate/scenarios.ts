@@ -88,6 +88,20 @@ export const TARGETED: TargetedScenario[] = [
     ),
   },
   {
+    name: "data-gaps",
+    checks:
+      "a restart across a block boundary that lost 45 minutes, an outage its backlog filled, one longer than Prometheus's retention: a data-lost warning, \"no data lost\" and \"data missing\" recoveries",
+    scenario: fleet(
+      [
+        { kind: "prometheus-restart", cluster: 1, at: 20 * HOUR, durationMs: 45 * MINUTE },
+        { kind: "sidecar-down", cluster: 2, at: 30 * HOUR, durationMs: 9 * HOUR },
+        { kind: "long-outage", cluster: 3, at: 12 * HOUR, durationMs: 5 * DAY },
+      ],
+      8,
+      { haShare: 0 },
+    ),
+  },
+  {
     name: "outage-beyond-lookback",
     checks: "a sidecar without a route to S3 for 9 days (longer than the 7-day lookback): paged once, one recovery when it ships again",
     scenario: fleet([{ kind: "long-outage", cluster: 1, at: 12 * HOUR, durationMs: 9 * DAY }], 11),

@@ -1,4 +1,5 @@
 import { streamKey } from "../domain/labels";
+import { holes, mergeIntervals } from "../health/intervals";
 import { thresholdsFor, type Policy } from "../policy/policy";
 import { INCIDENT_KINDS, type Incident, type IncidentKind, type Timeline } from "./model";
 import { freshnessSteps, lagPeriods, type Period } from "./oracle";
@@ -63,7 +64,7 @@ export interface Score {
     shortStallsMissed: number;
     /** Reminders against page + k × remind-every: expected, sent at the first run at or after it, later, never, or not due. */
     reminderTiming: { expected: number; onTime: number; late: number; missing: number; extra: number };
-    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number };
+    notices: { overlaps: number; partialBlocks: number; newClusters: number; corrupt: number; unlabeled: number; conflicts: number; degraded: number; replicasBack: number; gaps: number };
   };
   deviations: Deviation[];
 }
@@ -93,7 +94,17 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
 
   const events = new Map<string, ClusterEvent[]>();
   const add = (cluster: string, e: ClusterEvent) => events.set(cluster, [...(events.get(cluster) ?? []), e]);
-  const notices = { overlaps: [] as { at: number; cluster: string; key: string }[], partial: [] as { at: number; block: string }[], newClusters: [] as { at: number; cluster: string }[], corrupt: 0, unlabeled: 0 };
+  const notices = {
+    overlaps: [] as { at: number; cluster: string; key: string }[],
+    partial: [] as { at: number; block: string }[],
+    newClusters: [] as { at: number; cluster: string }[],
+    corrupt: 0,
+    unlabeled: 0,
+    conflicts: [] as { at: number; cluster: string }[],
+    degraded: [] as { at: number; cluster: string; key: string }[],
+    replicasBack: 0,
+    gaps: [] as { at: number; cluster: string; from: number; to: number }[],
+  };
   for (const n of r.published) {
     for (const v of n.down) add(v.cluster, { at: n.at, type: "page" });
     for (const v of n.reminders) add(v.cluster, { at: n.at, type: "reminder" });
@@ -101,6 +112,11 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     for (const o of n.overlaps) notices.overlaps.push({ at: n.at, cluster: o.cluster, key: streamKey(o.labels) });
     for (const p of n.partialBlocks) notices.partial.push({ at: n.at, block: p.block });
     for (const v of n.newClusters) notices.newClusters.push({ at: n.at, cluster: v.cluster });
+    for (const c of n.conflicts ?? []) notices.conflicts.push({ at: n.at, cluster: c.cluster });
+    for (const d of n.degraded ?? []) notices.degraded.push({ at: n.at, cluster: d.cluster, key: streamKey(d.labels) });
+    notices.replicasBack += n.replicasBack?.length ?? 0;
+    for (const g of n.gaps ?? []) notices.gaps.push({ at: n.at, cluster: g.cluster, from: Date.parse(g.from), to: Date.parse(g.to) });
+    for (const x of n.recovered) for (const g of x.lost ?? []) notices.gaps.push({ at: n.at, cluster: x.verdict.cluster, from: Date.parse(g.from), to: Date.parse(g.to) });
     notices.corrupt += n.corruptBlocks.length;
     notices.unlabeled += n.unlabeled.length;
   }
@@ -254,16 +270,31 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
 
   // Findings: overlaps for duplicate cluster_ids, partial blocks for IAM failures, new clusters.
   const usedOverlaps = new Set<number>();
+  const usedConflicts = new Set<number>();
+  const usedDegraded = new Set<number>();
   const usedNew = new Set<number>();
   for (const i of tl.incidents) {
     const s = perIncident.get(i)!;
     if (i.kind === "duplicate-cluster-id") {
       const imposters = new Set(tl.instances.filter((x) => x.id.startsWith(`${i.renamedTo}/`)).map((x) => x.id));
       const first = Math.min(...tl.blocks.filter((b) => imposters.has(b.instance) && b.uploadedAt !== null && b.labels[policy.clusterLabel] === i.cluster).map((b) => b.uploadedAt!));
+      // Same label set: an overlap notice; a different one (the first cluster added a label): a two-sources notice.
       const hit = notices.overlaps.findIndex((o, k) => !usedOverlaps.has(k) && o.cluster === i.cluster && o.at >= i.start);
-      finding(s, i, hit >= 0 ? notices.overlaps[hit]!.at : null, first, "overlap notice");
+      const twoSources = notices.conflicts.findIndex((o, k) => !usedConflicts.has(k) && o.cluster === i.cluster && o.at >= i.start);
+      const at = [hit >= 0 ? notices.overlaps[hit]!.at : Infinity, twoSources >= 0 ? notices.conflicts[twoSources]!.at : Infinity].reduce((a, b) => Math.min(a, b));
+      finding(s, i, Number.isFinite(at) ? at : null, first, "overlap or two-sources notice");
       // Every notice about this cluster while the duplicate ran (one per label set of an HA pair) belongs to it.
-      notices.overlaps.forEach((o, k) => o.cluster === i.cluster && o.at >= i.start && o.at <= (i.end ?? tl.to) + scheduleMs && usedOverlaps.add(k));
+      const during = (o: { cluster: string; at: number }) => o.cluster === i.cluster && o.at >= i.start && o.at <= (i.end ?? tl.to) + scheduleMs;
+      notices.overlaps.forEach((o, k) => during(o) && usedOverlaps.add(k));
+      notices.conflicts.forEach((o, k) => during(o) && usedConflicts.add(k));
+    } else if (i.kind === "replica-down") {
+      // The replica's stream stalls once its lag passes stall-after: then a degraded-pair warning.
+      const inst = tl.instances.find((x) => x.blocked.some((b) => b.incident === i))!;
+      const shipped = tl.blocks.filter((b) => b.instance === inst.id && b.uploadedAt !== null && b.uploadedAt <= i.start);
+      const due = Math.max(...shipped.map((b) => b.maxTime)) + thresholdsFor(policy, i.cluster).stallAfterMs;
+      const hit = notices.degraded.findIndex((d, k) => !usedDegraded.has(k) && d.cluster === i.cluster && d.at >= i.start);
+      if (due < (i.end ?? tl.to)) finding(s, i, hit >= 0 ? notices.degraded[hit]!.at : null, Math.max(due, tl.from), "degraded-replica warning");
+      notices.degraded.forEach((d, k) => d.cluster === i.cluster && d.at >= i.start && d.at <= (i.end ?? tl.to) + scheduleMs && usedDegraded.add(k));
     } else if (i.kind === "new-cluster") {
       const first = Math.min(...tl.blocks.filter((b) => b.instance.startsWith(`${i.cluster}/`) && b.uploadedAt !== null).map((b) => b.uploadedAt!));
       const hit = notices.newClusters.findIndex((n, k) => !usedNew.has(k) && n.cluster === i.cluster);
@@ -289,6 +320,35 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
     s.delayFromCrossing = at - crossing;
     if (at - crossing > scheduleMs + slackMs) deviations.push({ kind: "slow-finding", cluster: i.cluster, at, incident: i.id, evidence: `${what} ${iso(at)}, first evidence in the bucket ${iso(crossing)}` });
   }
+  // Data gaps: where no shipped block of a cluster has data, longer than the tolerance, with data
+  // after it shipped at least a sweep before the end. Each must be announced (a warning, or with the
+  // recovery); a gap notice where data was not lost is a false warning.
+  const trueGaps: { cluster: string; from: number; to: number; evidence: number }[] = [];
+  const byCluster = new Map<string, { minTime: number; maxTime: number; at: number }[]>();
+  for (const b of tl.blocks) {
+    const c = b.labels[policy.clusterLabel];
+    if (b.uploadedAt === null || c === undefined) continue;
+    byCluster.set(c, [...(byCluster.get(c) ?? []), { minTime: b.minTime, maxTime: b.maxTime, at: b.uploadedAt }]);
+  }
+  for (const [cluster, list] of byCluster) {
+    for (const [from, to] of holes(mergeIntervals(list.map((b) => [b.minTime, b.maxTime])), policy.gapToleranceMs)) {
+      const evidence = Math.min(...list.filter((b) => b.minTime >= to).map((b) => b.at));
+      // Seen by the monitor only with data before it still in the lookback when the data after it lands.
+      if (from > evidence - policy.lookbackMs && evidence >= tl.from && evidence <= tl.to - scheduleMs) trueGaps.push({ cluster, from, to, evidence });
+    }
+  }
+  const usedGaps = new Set<number>();
+  for (const g of trueGaps) {
+    const hit = notices.gaps.findIndex((n) => n.cluster === g.cluster && n.from < g.to && g.from < n.to);
+    notices.gaps.forEach((n, k) => n.cluster === g.cluster && n.from < g.to && g.from < n.to && usedGaps.add(k));
+    const inc = tl.incidents.find((i) => i.cluster === g.cluster && i.kind === "prometheus-restart" && i.start < g.to && g.from < (i.end ?? tl.to));
+    if (inc) finding(perIncident.get(inc)!, inc, hit >= 0 ? notices.gaps[hit]!.at : null, g.evidence, "gap warning");
+    else if (hit < 0) deviations.push({ kind: "missed-finding", cluster: g.cluster, at: g.evidence, incident: incidentAt(g.cluster, g.from)?.id ?? null, evidence: `data lost ${iso(g.from)} – ${iso(g.to)}; never announced` });
+  }
+  notices.gaps.forEach((n, k) => {
+    if (!usedGaps.has(k)) deviations.push({ kind: "unexpected-finding", cluster: n.cluster, at: n.at, incident: incidentAt(n.cluster, n.from)?.id ?? null, evidence: `gap notice ${iso(n.from)} – ${iso(n.to)}, but the data was shipped` });
+  });
+
   // New-cluster notices for renamed duplicates are expected; any other is not.
   const renamed = new Set(tl.incidents.map((i) => i.renamedTo).filter(Boolean));
   notices.newClusters.forEach((n, k) => {
@@ -296,6 +356,12 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
   });
   notices.overlaps.forEach((o, k) => {
     if (!usedOverlaps.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "overlap notice without a duplicate cluster_id" });
+  });
+  notices.conflicts.forEach((o, k) => {
+    if (!usedConflicts.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "two-sources notice without a second cluster on its cluster_id" });
+  });
+  notices.degraded.forEach((o, k) => {
+    if (!usedDegraded.has(k)) deviations.push({ kind: "unexpected-finding", cluster: o.cluster, at: o.at, incident: null, evidence: "degraded-replica warning without a replica down" });
   });
   const truePartials = new Set(tl.partials.map((p) => p.ulid));
   for (const n of notices.partial) {
@@ -354,7 +420,7 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       stallsDetected,
       shortStallsMissed: shortMissed,
       reminderTiming,
-      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled },
+      notices: { overlaps: notices.overlaps.length, partialBlocks: notices.partial.length, newClusters: notices.newClusters.length, corrupt: notices.corrupt, unlabeled: notices.unlabeled, conflicts: notices.conflicts.length, degraded: notices.degraded.length, replicasBack: notices.replicasBack, gaps: notices.gaps.length },
     },
     deviations,
   };

@@ -24,6 +24,12 @@ export interface StreamState extends StreamLifecycle {
   tops: TopBlock[];
   /** Recent level-1 sidecar/receive ranges [ulid, minTime, maxTime] for overlap detection. */
   ranges: [string, number, number][];
+  /**
+   * The earliest minTime of the stream's blocks seen (not deletion-marked): where its data begins,
+   * to tell two sources of one cluster (overlapping in time) from a label change (one ends, the
+   * next begins). Absent in a state written before it existed: unknown, taken as its newest data.
+   */
+  dataFrom?: number;
   /** Merged [from, to) intervals (ms) of its resolution-0 data (rules/coverage.ts). */
   coverage: [number, number][];
 }
@@ -140,13 +146,13 @@ function labels(v: unknown, path: Path): void {
 }
 /** Keeps only `keys`, like zod's object(): a field we did not write is not carried forward. */
 function strip(o: Obj, keys: readonly string[]): void {
-  let extra = false;
-  for (const k in o) if (!keys.includes(k)) extra = true;
-  if (!extra) return;
+  let n = 0;
+  for (const k in o) n++;
+  if (n === keys.length && keys.every((k) => k in o)) return; // exactly the keys we know: nothing else
   for (const k of Object.keys(o)) if (!keys.includes(k)) delete o[k];
 }
 
-const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "coverage"] as const;
+const STREAM_KEYS = ["labels", "cluster", "tops", "ranges", "coverage", "dataFrom"] as const;
 const STATE_KEYS = ["version", "cursor", "streams", "clusters", "pending", "seen", "corrupt", "unlabeled", "overlaps", "ledger", "outbox", "etl"] as const;
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 
@@ -172,6 +178,7 @@ function checkStream(v: unknown, path: Path): void {
     int(r[1], [...path, "ranges", i, 1]);
     int(r[2], [...path, "ranges", i, 2]);
   }
+  if (s.dataFrom !== undefined) int(s.dataFrom, [...path, "dataFrom"]);
   // Streams saved before coverage was kept start with none: it fills from new blocks.
   if (s.coverage === undefined) s.coverage = [];
   const coverage = arr(s.coverage, [...path, "coverage"]);

@@ -30,6 +30,10 @@ export function overlapMs(list: readonly (readonly [number, number])[], from: nu
   return ms;
 }
 
+function covers(list: readonly (readonly [number, number])[], t: number): boolean {
+  return list.some(([x, y]) => x <= t && t < y);
+}
+
 /**
  * Coverage: per stream, the time its resolution-0 data covers within the lookback, as merged
  * intervals of every source's blocks (a compacted block covers its sources' time). A healthy stream
@@ -46,8 +50,16 @@ export const coverage: Rule<null> = {
 
   carry: () => null,
 
-  fold(_draft, item) {
+  fold(_draft, item, run) {
     if (item.kind !== "stream" || item.block.resolution !== 0) return;
+    // A compacted block's meta keeps only its outer range, hiding any hole between its sources. A
+    // stream whose saved coverage already holds the block's first and last source saw them all and
+    // keeps their holes (the gaps rule reports them until they leave the lookback); otherwise (a
+    // stream new to this run, a state that began after those sources) the outer range is all we know.
+    if (item.block.level > 1) {
+      const seen = Object.hasOwn(run.prev.streams, item.key) ? run.prev.streams[item.key]!.coverage : [];
+      if (covers(seen, item.block.minTime) && covers(seen, item.block.maxTime - 1)) return;
+    }
     item.stream.coverage = addInterval(item.stream.coverage, item.block.minTime, item.block.maxTime);
   },
 
