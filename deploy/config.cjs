@@ -188,7 +188,8 @@ function buildConfig(raw) {
 
   const clusterLabel = str(raw, 'clusterLabel');
   if (!LABEL_RE.test(clusterLabel)) fail(`param "clusterLabel" is not a Prometheus label name: "${clusterLabel}"`);
-  const replicaLabels = str(raw, 'replicaLabels').split(',').map((s) => s.trim()).filter(Boolean);
+  // Absent (an older caller): the handler's defaults.
+  const replicaLabels = (raw.replicaLabels == null ? 'prometheus_replica,replica,rule_replica' : str(raw, 'replicaLabels')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const r of replicaLabels) if (!LABEL_RE.test(r)) fail(`param "replicaLabels": "${r}" is not a Prometheus label name`);
   if (replicaLabels.includes(clusterLabel)) fail(`param "replicaLabels" must not hold the cluster label "${clusterLabel}"`);
   const expectedClusters = str(raw, 'expectedClusters').split(',').map((s) => s.trim()).filter(Boolean).join(',');
@@ -203,7 +204,8 @@ function buildConfig(raw) {
   // 0: no reminders, as in the CLI and the Lambda (lib/alerts/decide.ts).
   const remindEverySeconds = seconds(raw, 'remindEvery', { min: 0 });
   const lookbackSeconds = seconds(raw, 'lookback');
-  seconds(raw, 'gapTolerance', { min: 0 });
+  const gapTolerance = str(raw, 'gapTolerance') || '15m';
+  seconds({ gapTolerance }, 'gapTolerance', { min: 0 });
   if (lookbackSeconds < stallAfterSeconds) {
     fail(`param "lookback" (${raw.lookback}) is shorter than "stallAfter" (${raw.stallAfter}): a stalled cluster's blocks would leave the lookback window before it is judged stalled; give a lookback of at least stallAfter`);
   }
@@ -285,7 +287,7 @@ function buildConfig(raw) {
     etlStallAfter: str(raw, 'etlStallAfter'),
     etlClusterOverrides,
     replicaLabels: replicaLabels.join(','),
-    gapTolerance: str(raw, 'gapTolerance'),
+    gapTolerance,
     alertEmails: emails.join(','),
     alertTopicArn,
     kmsKeyArn,
