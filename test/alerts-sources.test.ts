@@ -64,6 +64,9 @@ describe("two sources under one cluster_id", () => {
     expect(chat.content.description).not.toContain("<!channel>");
     expect(chat.content.nextSteps.join("\n")).not.toContain("<!channel>");
     expect(chat.content.nextSteps.join("\n")).toContain("`'x'`");
+    // The label name in the section line too, not only in the next step.
+    expect(chat.content.description).not.toMatch(/differing in `x`/);
+    expect(chat.content.description).toContain("differing in `'x'`");
   });
 });
 

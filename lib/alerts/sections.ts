@@ -69,8 +69,9 @@ export function sections(n: Notification): Section[] {
     `${name}: ${count(o.blocks.length, "block")} with labels ${labels} overlap: ${blockList(o.blocks, code)}`;
   const unlabeledText = (u: UnlabeledGroup, labels: string, code: boolean) =>
     `${labels}: ${count(u.blocks.length, "block")}: ${blockList(u.blocks, code)}`;
-  const conflictText = (c: NonNullable<Notification["conflicts"]>[number], name: string, labels: string[]) =>
-    `${name}: ${count(c.streams.length, "stream")} overlapping in time, differing in ${c.differingLabels.join(", ")}: ${labels.join(", ")}`;
+  // Label names come from other people's meta.json too: escaped like the values.
+  const conflictText = (c: NonNullable<Notification["conflicts"]>[number], name: string, differing: string[], labels: string[]) =>
+    `${name}: ${count(c.streams.length, "stream")} overlapping in time, differing in ${differing.join(", ")}: ${labels.join(", ")}`;
   const degradedText = (d: NonNullable<Notification["degraded"]>[number], name: string, labels: string) =>
     `${name}: replica ${labels} stalled, lag ${lag(d.dataLagSeconds)}; its twin ships, the cluster is ok`;
   const backText = (d: NonNullable<Notification["replicasBack"]>[number], name: string, labels: string) =>
@@ -119,8 +120,8 @@ export function sections(n: Notification): Section[] {
     section(
       "Two sources under one cluster (costs counted twice)",
       n.conflicts ?? [],
-      (c) => `- ${conflictText(c, plainText(c.cluster), c.streams.map((l) => labelsText(l)))}`,
-      (c) => `• ${conflictText(c, chatCode(c.cluster), c.streams.map((l) => chatCode(labelsText(l), 300)))}`,
+      (c) => `- ${conflictText(c, plainText(c.cluster), c.differingLabels.map((k) => plainText(k, 60)), c.streams.map((l) => labelsText(l)))}`,
+      (c) => `• ${conflictText(c, chatCode(c.cluster), c.differingLabels.map((k) => chatCode(k, 60)), c.streams.map((l) => chatCode(labelsText(l), 300)))}`,
     ),
     section(
       "Data lost (never in a cost report)",

@@ -20,6 +20,14 @@ export type SectionKey =
   | "recovered"
   | "new"
   | "readable"
+  | "sources"
+  | "lost"
+  | "degraded"
+  | "replica-back"
+  | "compactor"
+  | "retention"
+  | "etl-gap"
+  | "etl-file"
   | "unknown";
 
 export interface DeliveredItem {
@@ -42,6 +50,14 @@ export interface Captured {
 export function sectionOf(title: string): SectionKey {
   const t = title.toUpperCase();
   if (/CANNOT READ/.test(t)) return "unreadable";
+  if (/^TWO SOURCES/.test(t)) return "sources";
+  if (/^DATA LOST/.test(t)) return "lost";
+  if (/^HA REPLICA DOWN/.test(t)) return "degraded";
+  if (/^HA REPLICA BACK/.test(t)) return "replica-back";
+  if (/^COMPACTOR/.test(t)) return "compactor";
+  if (/^RETENTION/.test(t)) return "retention";
+  if (/^GAPS IN FEDERATED ETL/.test(t)) return "etl-gap";
+  if (/^MISNAMED FEDERATED ETL/.test(t)) return "etl-file";
   if (/READS THE BUCKET AGAIN|READABLE AGAIN/.test(t)) return "readable";
   if (/REMINDER|STILL DOWN/.test(t)) return "reminder";
   if (/^MISSING/.test(t)) return "missing";
@@ -65,6 +81,11 @@ const ITEM_NAME: Partial<Record<SectionKey, RegExp>> = {
   unlabeled: /^- (.*): [\d,]+ blocks?: /,
   recovered: /^- (.*): (?:ok|late) again, /,
   new: /^- (.*): first seen, /,
+  sources: /^- (.*): [\d,]+ streams? overlapping in time, /,
+  lost: /^- (.*): \S+ of data missing, /,
+  degraded: /^- (.*): replica .* stalled, lag /,
+  "replica-back": /^- (.*): replica .* ships again, /,
+  "etl-gap": /^- (.*): no \S+ files from /,
 };
 
 /** Sections and their items, from the plain-text (email) rendering. */

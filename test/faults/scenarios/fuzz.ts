@@ -223,6 +223,14 @@ function expectationsOf(n: Notification): Expectation[] {
     ...n.corruptBlocks.map((c): Expectation => ({ section: "corrupt", name: c.block })),
     ...n.partialBlocks.map((c): Expectation => ({ section: "partial", name: c.block })),
     ...n.unlabeled.map((u): Expectation => ({ section: "unlabeled", name: labelsText(u.labels), exact: true })),
+    ...(n.conflicts ?? []).map((c): Expectation => ({ section: "sources", name: c.cluster })),
+    ...(n.gaps ?? []).map((g): Expectation => ({ section: "lost", name: g.cluster })),
+    ...(n.degraded ?? []).map((d): Expectation => ({ section: "degraded", name: d.cluster })),
+    ...(n.replicasBack ?? []).map((d): Expectation => ({ section: "replica-back", name: d.cluster })),
+    ...(n.compactor ? [{ section: "compactor", count: 1 } as Expectation] : []),
+    ...(n.retention ? [{ section: "retention", count: 1 } as Expectation] : []),
+    ...(n.dataGaps ?? []).map((g): Expectation => ({ section: "etl-gap", name: g.cluster })),
+    ...((n.corruptFiles ?? []).length > 0 ? [{ section: "etl-file", count: n.corruptFiles!.length } as Expectation] : []),
   ];
 }
 
