@@ -82,8 +82,10 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const inspectIncomplete = async (block: string) => {
     const objects = await bucket.listBlock(block);
     if (objects.length === 0) return; // gone
+    // Completed meanwhile, even if the compactor has marked it since: a run without state reads its
+    // meta.json too (and its coverage counts until the compacted block's does).
+    if (objects.some((o) => o.path === "meta.json") && (await read(block))) return;
     if (objects.some((o) => o.path === "deletion-mark.json")) return; // being deleted, not a failure
-    if (objects.some((o) => o.path === "meta.json") && (await read(block))) return; // completed meanwhile
     const newest = Math.max(...objects.map((o) => o.lastModified));
     pending.push({ block, lastActivity: Math.max(ulidTime(block), newest) });
   };

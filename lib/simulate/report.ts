@@ -101,6 +101,18 @@ export function noticeRows(results: ScheduleResult[]): Rows {
   ];
 }
 
+/** Each compactor halt of the fleet timeline and what each schedule told about it. */
+export function compactorRows(results: ScheduleResult[]): Rows {
+  const rows: Rows = [["schedule", "halted", "compacting again", "warn by", "warned", "resumed notices"]];
+  for (const r of results) {
+    for (const i of r.compactor.incidents) {
+      rows.push([r.schedule.label, iso(i.start), i.end === null ? "not within the window" : iso(i.end), iso(i.deadline), i.warnedAt === null ? "-" : iso(i.warnedAt), String(i.recoveries)]);
+    }
+    for (const t of r.compactor.falseWarnings) rows.push([r.schedule.label, "-", "-", "-", `${iso(t)} (false)`, "-"]);
+  }
+  return rows;
+}
+
 export function deviationRows(list: Deviation[], limit = 40): Rows {
   return [["what", "cluster", "when", "incident", "evidence"], ...list.slice(0, limit).map((d) => [d.kind, d.cluster, iso(d.at), d.incident ?? "-", d.evidence])];
 }
@@ -112,7 +124,7 @@ export function incidentRows(sim: SimulationResult): Rows {
 export function targetedRows(list: TargetedResult[]): Rows {
   return [
     ["scenario", "schedule", "result", "what it checks", "deviations"],
-    ...list.map((t) => [t.name, t.schedule, t.passed ? "✓" : "✗ miss", t.checks, t.deviations.map((d) => `${d.kind} ${d.cluster}`).join("; ") || "-"]),
+    ...list.map((t) => [t.name, t.schedule, t.passed ? "✓" : "✗ miss", t.checks, [...t.deviations.map((d) => `${d.kind} ${d.cluster}`), ...t.compactorDeviations.map((d) => `compactor ${d}`)].join("; ") || "-"]),
   ];
 }
 
@@ -160,8 +172,10 @@ export function renderText(sim: SimulationResult, policy: Policy, targeted: Targ
   out.push("Schedules (requests per 30-day month):", table(scheduleRows(sim.results)), "");
   out.push("Goals:", table(goalRows(sim.results)), "");
   out.push("Notices:", table(noticeRows(sim.results)), "");
+  if (compactorRows(sim.results).length > 1) out.push("Compactor halts (warned once by the deadline, one notice when it compacts again):", table(compactorRows(sim.results)), "");
   if (alignmentRows(sim.results).length > 1) out.push("Threshold crossing to page, every stall:", table(alignmentRows(sim.results)), "");
   for (const r of sim.results) {
+    for (const d of r.compactor.deviations) out.push(`Compactor deviation at ${r.schedule.label}: ${d}`);
     if (r.score.deviations.length === 0) continue;
     out.push(`Deviations at ${r.schedule.label} (${r.score.deviations.length}):`, table(deviationRows(r.score.deviations, 15)), "");
   }
@@ -239,6 +253,18 @@ export function renderMarkdown(sim: SimulationResult, policy: Policy, command: s
     md(goalRows(sim.results)),
     "",
     md(noticeRows(sim.results)),
+    "",
+  );
+  out.push(
+    "## Compactor halts",
+    "",
+    "The simulated Thanos compactor halts on overlapping blocks (\"critical error detected; halting\") until an operator " +
+      "marks one side and restarts it, and stops where a scenario takes it down. The `stalled` warning is due once a block " +
+      "waited past the compactor's first window plus `--compaction-behind-after` and no compactor block came for " +
+      "`--compactor-stall-after`, plus one run; it is sent once per halt, and one notice follows when it compacts again " +
+      "(lib/simulate/compactor-score.ts).",
+    "",
+    ...(compactorRows(sim.results).length > 1 ? [md(compactorRows(sim.results))] : ["No halt in this fleet's window: the targeted scenarios `compactor-down` and `revived-by-compactor` below hold them."]),
     "",
   );
   if (targeted.length > 0) {

@@ -291,7 +291,13 @@ export function scoreReplay(tl: Timeline, r: ReplayResult, policy: Policy, sched
       // The replica's stream stalls once its lag passes stall-after: then a degraded-pair warning.
       const inst = tl.instances.find((x) => x.blocked.some((b) => b.incident === i))!;
       const shipped = tl.blocks.filter((b) => b.instance === inst.id && b.uploadedAt !== null && b.uploadedAt <= i.start);
-      const due = Math.max(...shipped.map((b) => b.maxTime)) + thresholdsFor(policy, i.cluster).stallAfterMs;
+      const newest = Math.max(...shipped.map((b) => b.maxTime));
+      // Stalled, and its twin more than one block ahead (rules/degraded.ts): the twin's first
+      // upload of data ending past newest + 2h.
+      const ahead = tl.blocks
+        .filter((b) => b.instance !== inst.id && b.instance.startsWith(`${i.cluster}/`) && b.uploadedAt !== null && b.maxTime > newest + 2 * 3_600_000)
+        .reduce((a, b) => Math.min(a, b.uploadedAt!), Infinity);
+      const due = Math.max(newest + thresholdsFor(policy, i.cluster).stallAfterMs, ahead);
       const hit = notices.degraded.findIndex((d, k) => !usedDegraded.has(k) && d.cluster === i.cluster && d.at >= i.start);
       if (due < (i.end ?? tl.to)) finding(s, i, hit >= 0 ? notices.degraded[hit]!.at : null, Math.max(due, tl.from), "degraded-replica warning");
       notices.degraded.forEach((d, k) => d.cluster === i.cluster && d.at >= i.start && d.at <= (i.end ?? tl.to) + scheduleMs && usedDegraded.add(k));

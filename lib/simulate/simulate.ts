@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Policy } from "../policy/policy";
+import { scoreCompactor, type CompactorScore } from "./compactor-score";
 import { monthlyCost, type MonthlyCost } from "./cost";
 import type { ScenarioOptions } from "./fleet";
 import { DAY, type Timeline } from "./model";
@@ -32,6 +33,8 @@ export interface ScheduleResult {
   scheduleMs: number;
   replay: ReplayResult;
   score: Score;
+  /** The compactor notices against the simulated compactor's halts. */
+  compactor: CompactorScore;
   cost: MonthlyCost;
   goals: Goal[];
 }
@@ -85,8 +88,9 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       });
       // A sweep is one interval, give or take the two runs' jitter.
       const score = scoreReplay(timeline, r, opts.policy, scheduleMs, 1000 + 2 * jitterMs);
+      const compactor = scoreCompactor(timeline, r.published, opts.policy, scheduleMs);
       const cost = monthlyCost(r, (timeline.to - timeline.from) / DAY);
-      results.push({ schedule, scheduleMs, replay: r, score, cost, goals: goals(score) });
+      results.push({ schedule, scheduleMs, replay: r, score, compactor, cost, goals: goals(score, compactor) });
       say(`${schedule.label}: ${r.runs} runs in ${(r.wallMs / 1000).toFixed(1)} s, ${score.totals.pages} pages, ${score.deviations.length} deviations`);
     }
   } finally {
@@ -96,7 +100,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
 }
 
 /** The goal figures of issue 6, judged on one schedule. */
-export function goals(score: Score): Goal[] {
+export function goals(score: Score, compactor: CompactorScore): Goal[] {
   const rows = (kinds: readonly string[]) => score.rows.filter((r) => kinds.includes(r.kind));
   const sum = (kinds: readonly string[], f: (r: Score["rows"][number]) => number) => rows(kinds).reduce((a, r) => a + f(r), 0);
   const stallExpected = sum(STALL_KINDS, (r) => r.expected);
@@ -125,7 +129,20 @@ export function goals(score: Score): Goal[] {
       met: t.missedRecoveries === 0 && t.duplicateRecoveries === 0 && !score.deviations.some((d) => d.kind === "spurious-recovery" || d.kind === "missed-recovery"),
       detail: `${t.missedRecoveries} missed, ${t.duplicateRecoveries} repeated`,
     },
+    {
+      name: "every compactor halt warned once in time, its end announced once, no false warning",
+      met: compactor.deviations.length === 0,
+      detail: compactorDetail(compactor),
+    },
   ];
+}
+
+/** "1/1 warned in time, 1 resumed, 0 false" (halts too short or too late to warn about are not counted). */
+export function compactorDetail(c: CompactorScore): string {
+  const due = c.incidents.filter((i) => (i.end ?? Infinity) > i.deadline);
+  const inTime = due.filter((i) => i.warnedAt !== null && i.warnedAt <= i.deadline).length;
+  const resumed = c.incidents.reduce((a, i) => a + i.recoveries, 0);
+  return `${inTime}/${due.length} warned in time, ${resumed} resumed, ${c.falseWarnings.length} false`;
 }
 
 export interface TargetedResult {
@@ -135,6 +152,8 @@ export interface TargetedResult {
   scheduleMs: number;
   passed: boolean;
   deviations: Score["deviations"];
+  /** The compactor score's deviations (lib/simulate/compactor-score.ts). */
+  compactorDeviations: string[];
 }
 
 /** Replays every targeted scenario (lib/simulate/scenarios.ts) at its schedule. */
@@ -144,7 +163,15 @@ export async function runTargeted(policy: Policy, scenarios: readonly TargetedSc
     const scheduleMs = t.scheduleMs ?? 2 * 3_600_000;
     const sim = await simulate({ scenario: t.scenario, schedules: [scheduleMs], policy, bucket: "memory", jitterMs });
     const r = sim.results[0]!;
-    out.push({ name: t.name, checks: t.checks, schedule: r.schedule.label, scheduleMs, passed: r.score.deviations.length === 0, deviations: r.score.deviations });
+    out.push({
+      name: t.name,
+      checks: t.checks,
+      schedule: r.schedule.label,
+      scheduleMs,
+      passed: r.score.deviations.length === 0 && r.compactor.deviations.length === 0,
+      deviations: r.score.deviations,
+      compactorDeviations: r.compactor.deviations,
+    });
   }
   return out;
 }

@@ -125,8 +125,9 @@ export async function simulateCommand(args: string[]): Promise<number> {
         rows: r.score.rows,
         totals: r.score.totals,
         deviations: r.score.deviations,
+        compactor: r.compactor,
       })),
-      targeted: targeted.map((t) => ({ name: t.name, schedule: t.schedule, scheduleSeconds: t.scheduleMs / 1000, passed: t.passed, deviations: t.deviations })),
+      targeted: targeted.map((t) => ({ name: t.name, schedule: t.schedule, scheduleSeconds: t.scheduleMs / 1000, passed: t.passed, deviations: t.deviations, compactorDeviations: t.compactorDeviations })),
     };
     process.stdout.write(JSON.stringify(json, null, 2) + "\n");
   } else {

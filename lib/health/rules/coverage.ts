@@ -53,10 +53,10 @@ export const coverage: Rule<null> = {
   fold(_draft, item, run) {
     if (item.kind !== "stream" || item.block.resolution !== 0) return;
     // A compacted block's meta keeps only its outer range, hiding any hole between its sources. A
-    // stream whose saved coverage holds the block's start saw its first source, and every later
-    // one (the re-list sees them all): it keeps their holes, and the gaps rule reports them until
-    // they leave the lookback. Otherwise (a stream new to this run, a state begun later or written
-    // before coverage was kept) the outer range is all a run can know, as without state.
+    // stream whose saved coverage holds the block's start saw its first source, and every later one
+    // the scan read: it keeps their holes, and the gaps rule reports them until they leave the
+    // lookback. Otherwise (a stream new to this run, a state begun later or written before coverage
+    // was kept) the outer range is all a run can know, as without state.
     if (item.block.level > 1 && Object.hasOwn(run.prev.streams, item.key)) {
       const start = Math.max(item.block.minTime, run.now - run.policy.lookbackMs - KEEP_PAST_LOOKBACK_MS);
       if (covers(run.prev.streams[item.key]!.coverage ?? [], start)) return;

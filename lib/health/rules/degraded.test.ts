@@ -19,6 +19,9 @@ describe("a degraded HA pair (rules/degraded.ts)", () => {
       [block({ labels: { cluster_id: "a" }, maxTime: NOW - 9 * H }), block({ labels: { cluster_id: "a", team: "x" }, maxTime: NOW - H })],
     ],
     ["a lone stream", [block({ labels: r1, maxTime: NOW - 9 * H })]],
+    // A cluster-wide failure that began between the replicas' uploads of one block: the twin is one
+    // block ahead and stalls on the next; no warning before the page.
+    ["a replica stalled only one block behind its ok twin", [block({ labels: r0, maxTime: NOW - 3.25 * H }), block({ labels: r1, maxTime: NOW - 5.25 * H })]],
   ])("not for %s", (_name, blocks) => {
     expect(judge(blocks).report.degraded).toEqual([]);
   });

@@ -6,7 +6,14 @@ import { cmpText, type Rule } from "../rule";
  * A degraded HA pair (issue 11): a stream stalled while another stream of its cluster that differs
  * only in replica labels is ok. The cluster still has data (its status stays ok) but no redundancy:
  * the next failure of the other replica is an outage. Read from the verdicts alone: no state.
+ *
+ * The twin must be ahead by more than one block: when a cluster-wide failure (a KMS key, an IAM
+ * role) starts between the two replicas' uploads of one block, one replica ships it and the other
+ * does not, so for one block period one looks stalled and the other ok before both stall. A
+ * replica that is really down falls further behind every block, so the wait costs at most one.
  */
+const ONE_BLOCK_SECONDS = 2 * 3600; // Prometheus's 2h blocks, which the sidecar ships (min = max block duration)
+
 export const degraded: Rule<null> = {
   id: "degraded",
 
@@ -16,9 +23,16 @@ export const degraded: Rule<null> = {
     const replicas = run.policy.replicaLabels;
     const found: Report["degraded"] = [];
     for (const v of out.verdicts) {
-      const healthy = new Set(v.streams.filter((s) => s.status === "ok").map((s) => sourceKey(s.labels, replicas)));
+      // Per source, the smallest lag of its replicas that are ok.
+      const freshest = new Map<string, number>();
       for (const s of v.streams) {
-        if (s.status === "stalled" && healthy.has(sourceKey(s.labels, replicas))) {
+        if (s.status !== "ok" || s.dataLagSeconds === null) continue;
+        const k = sourceKey(s.labels, replicas);
+        freshest.set(k, Math.min(freshest.get(k) ?? Infinity, s.dataLagSeconds));
+      }
+      for (const s of v.streams) {
+        const twin = freshest.get(sourceKey(s.labels, replicas));
+        if (s.status === "stalled" && twin !== undefined && s.dataLagSeconds !== null && s.dataLagSeconds - twin > ONE_BLOCK_SECONDS) {
           found.push({ cluster: v.cluster, labels: s.labels, dataLagSeconds: s.dataLagSeconds });
         }
       }
