@@ -22,6 +22,11 @@ describe("a degraded HA pair (rules/degraded.ts)", () => {
     // A cluster-wide failure that began between the replicas' uploads of one block: the twin is one
     // block ahead and stalls on the next; no warning before the page.
     ["a replica stalled only one block behind its ok twin", [block({ labels: r0, maxTime: NOW - 3.25 * H }), block({ labels: r1, maxTime: NOW - 5.25 * H })]],
+    // After a cluster-wide failure both ship their backlogs; the one still shipping catches up.
+    [
+      "a stalled replica still shipping its backlog (an upload within the last block period)",
+      [block({ labels: r0, maxTime: NOW - H }), block({ labels: r1, maxTime: NOW - 9 * H, ulidTime: NOW - 8 * H, uploadTime: NOW - 20 * 60_000 })],
+    ],
   ])("not for %s", (_name, blocks) => {
     expect(judge(blocks).report.degraded).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { sourceKey } from "../../domain/labels";
+import { sourceKey, streamKey } from "../../domain/labels";
 import type { Report } from "../report";
 import { cmpText, type Rule } from "../rule";
 
@@ -11,6 +11,8 @@ import { cmpText, type Rule } from "../rule";
  * role) starts between the two replicas' uploads of one block, one replica ships it and the other
  * does not, so for one block period one looks stalled and the other ok before both stall. A
  * replica that is really down falls further behind every block, so the wait costs at most one.
+ * And it must have shipped nothing for a block period: after a cluster-wide failure both replicas
+ * ship their backlogs, one finishing before the other; the one still shipping is catching up.
  */
 const ONE_BLOCK_SECONDS = 2 * 3600; // Prometheus's 2h blocks, which the sidecar ships (min = max block duration)
 
@@ -32,7 +34,9 @@ export const degraded: Rule<null> = {
       }
       for (const s of v.streams) {
         const twin = freshest.get(sourceKey(s.labels, replicas));
-        if (s.status === "stalled" && twin !== undefined && s.dataLagSeconds !== null && s.dataLagSeconds - twin > ONE_BLOCK_SECONDS) {
+        if (s.status !== "stalled" || twin === undefined || s.dataLagSeconds === null || s.dataLagSeconds - twin <= ONE_BLOCK_SECONDS) continue;
+        const uploads = (run.streams[streamKey(s.labels)]?.tops ?? []).map((t) => t[3] ?? -Infinity);
+        if (run.now - Math.max(-Infinity, ...uploads) > ONE_BLOCK_SECONDS * 1000) {
           found.push({ cluster: v.cluster, labels: s.labels, dataLagSeconds: s.dataLagSeconds });
         }
       }
