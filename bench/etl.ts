@@ -56,8 +56,9 @@ class MemoryKeys implements BucketReader {
         }
         n++;
       }
-      yield page;
-      if (!(i < this.keys.length && this.keys[i]!.startsWith(prefix))) return;
+      const more = i < this.keys.length && this.keys[i]!.startsWith(prefix);
+      yield { ...page, more };
+      if (!more) return;
     }
   }
   async *listTopLevel(): AsyncIterable<string[]> {
