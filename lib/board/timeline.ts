@@ -38,7 +38,7 @@ export function clusterTimeline(c: BoardCluster, o: TimelineOptions): string {
     const etlKind = s.labels.etl !== undefined && c.verdict.source === "federated-etl" ? s.labels.etl : null;
     const dataName = etlKind === null ? "raw data" : `${etlKind} 1h files`;
     const laneGroups = s.blocks ? blockLanes(s.blocks) : [{ name: dataName, blocks: null }];
-    const streamTitle = html(formatLabels(s.labels), 200);
+    const streamTitle = etlKind === null ? html(formatLabels(s.labels), 200) : "Federated ETL";
     for (const lane of laneGroups) {
       const parts: string[] = [];
       if (lane.blocks === null) {
