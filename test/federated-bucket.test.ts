@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Client } from "@aws-sdk/client-s3";
 import { parseObjstoreConfig } from "../lib/bucket/config";
 import { S3Bucket } from "../lib/bucket/s3";
+import { boardFromState } from "../lib/board/model";
 import { openBucket } from "../lib/bucket/open";
 import { blockObjects, seededRandom, type BucketObject } from "../lib/demo/bucket-objects";
 import { etlObjects } from "../lib/demo/etl-objects";
@@ -211,6 +212,22 @@ describe("Federated ETL over a growing bucket", () => {
       expect(verdict(stateful.report), new Date(t).toISOString()).toEqual(verdict(stateless.report));
       if (t > t0) expect(stateful.report.stats.hourlyFilesListed!).toBeLessThan(stateless.report.stats.hourlyFilesListed! / 5);
       for (const c of stateful.report.clusters) seenStatuses.add(`${c.cluster}:${c.status}`);
+      // The board draws the same hourly coverage and gaps from either state; only its left edge may
+      // differ, by less than an hour (a state that slid past its oldest file clips it to the lookback).
+      const drawn = (j: typeof stateful) =>
+        boardFromState({ report: j.report, policy: short, state: j.state, location: "x" }).clusters.map((c) => ({
+          cluster: c.verdict.cluster,
+          streams: c.streams.map((st) => ({ labels: st.labels, gaps: st.gaps, coverage: st.coverage.map(([a, b], i) => [i === 0 ? Math.floor(a / HOUR) : a, b]) })),
+        }));
+      const [a, b] = [drawn(stateful), drawn(stateless)];
+      for (let i = 0; i < a.length; i++) {
+        for (let k = 0; k < a[i]!.streams.length; k++) {
+          const [x, y] = [a[i]!.streams[k]!.coverage[0], b[i]!.streams[k]!.coverage[0]];
+          if (x && y && x[0] !== y[0]) expect(Math.abs(x[0]! - y[0]!), a[i]!.cluster).toBeLessThanOrEqual(1);
+          if (x && y) x[0] = y[0]!;
+        }
+      }
+      expect(a, new Date(t).toISOString()).toEqual(b);
       if (t > t0) expect(stateful.report.newClusters).toEqual(t >= t0 + 5 * HOUR + 8 * 60_000 && !state.etl?.clusters.arrives ? ["arrives"] : []);
       state = stateful.state;
     }
@@ -219,5 +236,7 @@ describe("Federated ETL over a growing bucket", () => {
     expect(seenStatuses).toContain("assets-only-later:late");
     expect(seenStatuses).toContain("arrives:ok");
     expect(state.etl!.clusters.holes!.gaps.length).toBeGreaterThanOrEqual(4);
+    const holes = boardFromState({ report: (await checkBucket(openBucket(parseObjstoreConfig(config, "growing")), state, t0 + 16 * HOUR, short, { concurrency: 4, source: "federated-etl" })).report, policy: short, state, location: "x" }).clusters.find((c) => c.verdict.cluster === "holes")!;
+    expect(holes.streams.every((st) => (st.gaps ?? []).length >= 2 && st.coverage.length >= 3)).toBe(true);
   }, 120_000);
 });
