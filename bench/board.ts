@@ -10,10 +10,18 @@ import { streamKey } from "../lib/domain/labels";
 import { evaluate, type ObservedBlock } from "../lib/health/evaluate";
 import { DEFAULT_POLICY } from "../lib/policy/policy";
 import { emptyState, parseState, serializeState } from "../lib/state/state";
+import { widgetBoardHtml, withNotice } from "../lib/board/published";
+import { judgeSavedState } from "../lib/board/widget";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { generateFleet } from "./fleet";
 
 const T1 = Date.parse("2025-11-03T14:00:00Z");
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const args = process.argv.slice(2);
+// `--save DIR`: also write each size's state and the run's board there, for bench/widget-memory.ts.
+const saveAt = args.indexOf("--save");
+const saveDir = saveAt >= 0 ? args[saveAt + 1] : undefined;
+const sizes = args.filter((a, i) => i !== saveAt + 1 || saveAt < 0).map(Number).filter((n) => n > 0);
 const ms = (f: () => void) => {
   const t = performance.now();
   f();
@@ -63,6 +71,27 @@ for (const clusters of sizes.length ? sizes : [100, 1000]) {
   for (const s of Object.values(withCoverage.streams) as { labels: Record<string, string>; coverage?: [number, number][] }[]) s.coverage = mergeIntervals(byKey.get(streamKey(s.labels)) ?? []);
   const later = widget(JSON.stringify(withCoverage));
   const kb = (s: string) => `${(Buffer.byteLength(s) / 1024).toFixed(0)} KB`;
+  // Since the board object: the run draws it once (added to the run's CPU); a view returns it (a
+  // string handed back, a notice put in when stale), or, when it is missing or out of date, the widget
+  // draws from the state as before (the fallback).
+  const text = serializeState(state);
+  let runBoard = "";
+  const runMs = ms(() => (runBoard = widgetBoardHtml({ report, state, policy, location: "s3://bench/", drawnBy: "run" })));
+  let fallback = "";
+  const fallbackMs = ms(() => {
+    const s = parseState(text);
+    fallback = widgetBoardHtml({ report: judgeSavedState(s, T1, policy), state: s, policy, location: "s3://bench/", drawnBy: "widget" });
+  });
+  const viewMs = ms(() => void withNotice(runBoard, "stale").length);
+  if (saveDir) {
+    mkdirSync(saveDir, { recursive: true });
+    writeFileSync(join(saveDir, `state-${clusters}.json`), text);
+    writeFileSync(join(saveDir, `board-${clusters}.html`), runBoard);
+  }
+  process.stdout.write(
+    `${clusters} clusters: the run draws the board (${kb(runBoard)}) in ${runMs.toFixed(0)} ms; a view returns it in ${viewMs.toFixed(1)} ms of CPU; ` +
+      `the widget's fallback (parse + judge + draw the state) takes ${fallbackMs.toFixed(0)} ms (${kb(fallback)})\n`,
+  );
   process.stdout.write(
     `${clusters} clusters (${blocks.length} blocks, ${report.clusters.filter((c) => c.status !== "ok").length} not ok): ` +
       `report --html ${kb(page)} in ${pageMs.toFixed(0)} ms; widget ${kb(now.html)} in ${now.t.toFixed(0)} ms (state ${kb(serializeState(state))}); ` +

@@ -10,6 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { blockObjects, seededRandom } from "../lib/demo/bucket-objects";
 import { demoBucket } from "../lib/demo/demo-bucket";
 import { HOUR, sidecarBlocks } from "../lib/demo/fleet";
+import { etlObjects } from "../lib/demo/etl-objects";
 import { writeFilesystemBucket } from "../lib/demo/write-fs";
 import { HAS_BROWSER, launchBrowser } from "./support/browser";
 import { runCli } from "./support/cli";
@@ -21,6 +22,8 @@ const HOSTILE = [
   `evil\u202egnp.exe\u0007\u001b[31m`,
 ];
 
+const HOSTILE_ETL = `kc2"><img src=x onerror="document.title='pwned'">`;
+const ETL_HOLE = Math.floor((NOW - 20 * HOUR) / HOUR) * HOUR;
 let dir: string;
 let browser: Browser;
 let page: Page;
@@ -37,7 +40,9 @@ beforeAll(async () => {
   const hostile = HOSTILE.flatMap((name, i) =>
     sidecarBlocks({ labels: { cluster_id: name }, from: NOW - 12 * HOUR, ...(i === 0 ? { stopAt: NOW - 7 * HOUR } : {}) }, NOW, random).flatMap((b) => blockObjects(b)),
   );
-  await writeFilesystemBucket(join(dir, "bucket"), [...demo.objects, ...demo.newClusterObjects, ...hostile]);
+  // A Federated ETL cluster named by someone else's config, with an hour it never uploaded.
+  const etl = etlObjects({ cluster: HOSTILE_ETL, from: NOW - 2 * 24 * HOUR, skipHours: [ETL_HOLE] }, NOW);
+  await writeFilesystemBucket(join(dir, "bucket"), [...demo.objects, ...demo.newClusterObjects, ...hostile, ...etl]);
   const config = join(dir, "object-store.yaml");
   writeFileSync(config, `type: FILESYSTEM\nconfig:\n  directory: ${join(dir, "bucket")}\n`);
   expectedClusters = demo.expectedClusters;
@@ -89,11 +94,22 @@ describe.skipIf(!HAS_BROWSER)("blockwatch report in Chromium", () => {
         now: tr.querySelectorAll("svg.tl line.now").length,
       })),
     );
-    // Federated ETL clusters (the demo's kc2-*) have no blocks to draw: the board draws Thanos blocks.
-    for (const t of timelines.filter((t) => t.status !== "missing" && !t.cluster.startsWith("kc2-"))) {
+    // Federated ETL clusters (kc2-*) are drawn by their hourly coverage (rect.cov), Thanos ones by blocks.
+    expect(timelines.filter((t) => t.cluster.startsWith("kc2")).length).toBe(3);
+    for (const t of timelines.filter((t) => t.status !== "missing")) {
       expect(t.blocks).toBeGreaterThan(0);
       expect(t.now).toBe(1);
     }
+    // A Federated ETL cluster: its source, a lane per kind, its missing hour a gap, its stall shaded.
+    expect(await page.locator('tr[data-cluster="kc2-batch-eu-central-1"] td.src').textContent()).toBe("federated-etl");
+    expect(await page.locator('tr[data-cluster="kc2-batch-eu-central-1"] rect.p-stall').count()).toBe(1);
+    expect(await page.locator('tr[data-cluster="staging-ap-south-1"] td.src').textContent()).toBe("thanos");
+    const etlRow = page.locator("tr[data-cluster]").filter({ has: page.locator("td.name", { hasText: HOSTILE_ETL }) });
+    expect(await etlRow.locator("td.src").textContent()).toBe("federated-etl");
+    expect(await etlRow.locator("svg.tl rect.cov").count()).toBe(4);
+    const gaps = await etlRow.locator("svg.tl rect.gap > title").allTextContents();
+    const hole = new Date(ETL_HOLE).toISOString().slice(0, 16).replace("T", " ");
+    expect(gaps.sort()).toEqual([`Federated ETL no allocations 1h file ${hole}Z to ${new Date(ETL_HOLE + HOUR).toISOString().slice(0, 16).replace("T", " ")}Z`, `Federated ETL no assets 1h file ${hole}Z to ${new Date(ETL_HOLE + HOUR).toISOString().slice(0, 16).replace("T", " ")}Z`]);
     // The overlap of the two cluster-one Prometheus servers is drawn in red, the stall shaded.
     expect(await page.locator('tr[data-cluster="cluster-one"] rect.ov').count()).toBeGreaterThan(1);
     expect(await page.locator('tr[data-cluster="staging-ap-south-1"] rect.p-stall').count()).toBe(1);
@@ -112,6 +128,7 @@ describe.skipIf(!HAS_BROWSER)("blockwatch report in Chromium", () => {
     const names = await page.locator("td.name").allTextContents();
     expect(names).toContain(HOSTILE[0]);
     expect(names).toContain(HOSTILE[1]);
+    expect(names).toContain(HOSTILE_ETL);
     // Bidi overrides and controls are shown as escapes, never applied.
     expect(names).toContain("evil\\u202egnp.exe\\u0007\\u001b[31m");
     expect(html).not.toMatch(/[\u202e\u0007\u001b]/);

@@ -14,6 +14,8 @@ import { openBucket } from "../lib/bucket/open";
 import { parseObjstoreConfig } from "../lib/bucket/config";
 import { demoBucket } from "../lib/demo/demo-bucket";
 import { HOUR } from "../lib/demo/fleet";
+import { etlObjects } from "../lib/demo/etl-objects";
+import { publishBoard, readPublishedBoard, stateSavedAt } from "../lib/board/published";
 import { writeFilesystemBucket } from "../lib/demo/write-fs";
 import { checkBucket } from "../lib/engine/check";
 import { DEFAULT_POLICY } from "../lib/policy/policy";
@@ -23,8 +25,10 @@ import { startLocalS3, type LocalS3 } from "./support/s3-server";
 
 // The widget judges as of the state object's LastModified (when the run saved it): the run is "now".
 const NOW = Date.now();
+const HOSTILE_ETL = `"><img src=x onerror="document.title='pwned'">`;
 const STATE_BUCKET = "blockwatch-state";
 const KEY = "state/blockwatch.json";
+const BOARD = "state/board.html";
 
 /** What a CloudWatch dashboard sends (AWS docs, "Details about custom widgets"). */
 const EVENT: WidgetEvent = {
@@ -82,7 +86,9 @@ describe("the board widget", () => {
 
   it("draws the board of the last run from the saved state, in Chromium", async () => {
     const demo = demoBucket(NOW);
-    await writeFilesystemBucket(join(dir, "bucket"), demo.objects);
+    // A Federated ETL cluster named by someone else's config, with an hour it never uploaded.
+    const hole = Math.floor((NOW - 20 * HOUR) / HOUR) * HOUR;
+    await writeFilesystemBucket(join(dir, "bucket"), [...demo.objects, ...etlObjects({ cluster: HOSTILE_ETL, from: NOW - 2 * 24 * HOUR, skipHours: [hole] }, NOW)]);
     const bucket = openBucket(parseObjstoreConfig(`type: FILESYSTEM\nconfig:\n  directory: ${join(dir, "bucket")}\n`, "inline"));
     const { state, report } = await checkBucket(bucket, emptyState(), NOW, policy, { concurrency: 8 });
     await s3.client.send(new PutObjectCommand({ Bucket: STATE_BUCKET, Key: KEY, Body: serializeState(state) }));
@@ -99,20 +105,65 @@ describe("the board widget", () => {
       writeFileSync(file, `<!doctype html><meta charset="utf-8">${out}`);
       await page.goto(`file://${file}`);
       const rows = await page.locator("tr[data-cluster]").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-cluster"), tr.className]));
-      // The widget draws what the Thanos state holds; Federated ETL clusters are not on it yet.
-      expect(rows.map((r) => r[0]).sort()).toEqual(report.clusters.filter((c) => c.source !== "federated-etl").map((c) => c.cluster).sort());
+      // Every cluster of the run, Thanos and Federated ETL alike, with its source.
+      expect(rows.map((r) => r[0]).sort()).toEqual(report.clusters.map((c) => c.cluster).sort());
+      expect(report.clusters.filter((c) => c.source === "federated-etl").length).toBe(3);
       expect(rows[0]).toEqual(["prod-ap-northeast-1", "missing"]);
       expect(rows[1]).toEqual(["staging-ap-south-1", "stalled"]);
+      expect(await page.locator('tr[data-cluster="kc2-batch-eu-central-1"] td.src').textContent()).toBe("federated-etl");
+      expect(await page.locator('tr[data-cluster="kc2-batch-eu-central-1"]').getAttribute("class")).toBe("stalled");
+      // Its hourly coverage per kind, the hostile one's missing hour drawn as a gap.
+      const etlRow = page.locator("tr[data-cluster]").filter({ has: page.locator("td.name", { hasText: HOSTILE_ETL }) });
+      expect(await etlRow.locator("td.src").textContent()).toBe("federated-etl");
+      expect(await etlRow.locator("svg.tl rect.cov").count()).toBe(4); // allocations and assets, each split by the hole
+      expect(await etlRow.locator("svg.tl rect.gap").count()).toBe(2);
+      expect(await etlRow.locator("svg.tl rect.gap > title").first().textContent()).toMatch(/no allocations 1h file/);
+      expect(await page.locator("img").count()).toBe(0);
       // Timelines come from the saved state: each cluster with data has some drawn.
-      for (const [name, status] of rows) {
-        if (status === "missing") continue;
-        expect(await page.locator(`tr[data-cluster="${name}"] svg.tl rect.cov, tr[data-cluster="${name}"] svg.tl rect.end`).count(), name!).toBeGreaterThan(0);
-      }
+      const drawnRects = await page.locator("tr[data-cluster]").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-cluster"), tr.className, tr.querySelectorAll("svg.tl rect.cov, svg.tl rect.end").length] as const));
+      for (const [name, status, n] of drawnRects) if (status !== "missing") expect(n, name!).toBeGreaterThan(0);
       expect(await page.locator("li.finding.overlap").count()).toBe(1);
     } finally {
       await browser.close();
     }
   }, 60_000);
+
+  it("serves the board the run drew with one GET, and draws from the state when that board is missing or older", async () => {
+    let stateReads = 0;
+    const served = deps({
+      loadBoard: (signal: AbortSignal) => readPublishedBoard(s3.client, STATE_BUCKET, BOARD, signal),
+      stateSavedAt: (signal: AbortSignal) => stateSavedAt(s3.client, STATE_BUCKET, KEY, signal),
+      load: (signal: AbortSignal) => {
+        stateReads += 1;
+        return readSavedState(s3.client, STATE_BUCKET, KEY, signal);
+      },
+    });
+    // No board yet (an older version ran last): drawn here, and it says so.
+    const fallback = await renderWidget(EVENT, served, 5000);
+    expect(fallback).toContain("The run has not written its board yet: drawn here from the saved state.");
+    expect(fallback).toContain("drawn from the state the run of");
+    expect(stateReads).toBe(1);
+
+    // The run's board, written after the state: returned as it is, the state not read.
+    const drawn = `<div class="cwdb-no-default-styles"></div><style></style><div class="bw"><h1>the run's board</h1></div>`;
+    await publishBoard(s3.client, STATE_BUCKET, BOARD, drawn);
+    expect(await renderWidget(EVENT, served, 5000)).toBe(drawn);
+    expect(stateReads).toBe(1);
+    // Seen 7 hours later: still the run's board, flagged stale.
+    const late = await renderWidget(EVENT, { ...served, clock: () => Date.now() + 7 * HOUR }, 5000);
+    expect(late).toMatch(/^<div class="cwdb-no-default-styles"><\/div><style><\/style><div class="bw"><p class="notice">The last run saved this 7h\d*m? ago/);
+    expect(late).toContain("the run's board");
+
+    // A state saved after the board (a run that could not write it, a CLI run on the state): drawn from the state.
+    await new Promise((r) => setTimeout(r, 1100)); // LastModified has whole seconds
+    const text = (await readSavedState(s3.client, STATE_BUCKET, KEY))!.text;
+    await s3.client.send(new PutObjectCommand({ Bucket: STATE_BUCKET, Key: KEY, Body: text }));
+    const redrawn = await renderWidget(EVENT, served, 5000);
+    expect(redrawn).not.toContain("the run's board");
+    expect(redrawn).toContain("The state was saved after the run&#39;s board was written");
+    expect(redrawn).toContain('data-cluster="staging-ap-south-1"');
+    expect(stateReads).toBe(2);
+  });
 
   it("flags a state the monitor stopped updating", async () => {
     const out = await renderWidget(EVENT, deps({ clock: () => Date.now() + 7 * HOUR }), 5000);

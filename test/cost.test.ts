@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { estimateCost, estimateWithSaving, metricsCost, perRun, scheduleMinutes } from "../lib/cost/model";
+import { boardView, estimateCost, estimateWithSaving, metricsCost, perRun, scheduleMinutes } from "../lib/cost/model";
 
 const item = (e: ReturnType<typeof estimateCost>, key: string) => e.items.find((i) => i.key === key)!.monthlyUsd;
 
@@ -45,6 +45,7 @@ describe("cost model", () => {
     expect(item(e, "alarms")).toBeCloseTo(0.2, 10);
     expect(item(e, "metricApi")).toBeCloseTo(365 * 6 * 0.00001, 10);
     expect(item(e, "s3List")).toBeCloseTo(365 * 129 * 0.000005, 10);
+    expect(item(e, "s3State")).toBeGreaterThan(365 * 2 * 0.000005); // the state and the board, each run
     expect(item(e, "s3Get")).toBeCloseTo(365 * 1376 * 0.0000004, 10);
     // 256 MB for 1 s, 365 times: 91.25 GB-s at the arm64 price, plus 365 requests.
     expect(item(e, "lambda")).toBeCloseTo(91.25 * 0.0000133334 + 365 * 0.0000002, 10);
@@ -85,15 +86,37 @@ describe("cost model", () => {
   it("keeps the default deployment at 1,000 clusters near $6 a month, board views included", () => {
     const e = estimateCost({ clusters: 1000 });
     expect(e.inputs.perClusterMetrics).toBe(false);
-    // $6.32: the dashboard ($3), 8 fleet metrics ($2.40), listing the lookback for late uploads ($0.24).
-    expect(e.totalUsd).toBeLessThanOrEqual(6.5);
-    // Each view invokes the widget Lambda once (requests + GB-s) and GETs the state once.
+    // $6.09: the dashboard ($3), 8 fleet metrics ($2.40), 2 alarms ($0.20), listing the lookback for
+    // late uploads ($0.24). Over the $6 aimed at by the errors alarm's $0.10, which stays (docs/cost.md).
+    expect(e.totalUsd).toBeLessThanOrEqual(6.1);
+    // A view is one short invocation serving the board the run drew, its GET and a HEAD of the state.
     const board = item(e, "board");
     const perView = estimateCost({ clusters: 1000, boardViewsPerMonth: 1 });
     expect(board).toBeCloseTo(15_000 * item(perView, "board"), 8);
     expect(item(estimateCost({ clusters: 1000, boardViewsPerMonth: 0 }), "board")).toBe(0);
-    expect(board).toBeGreaterThan(0.05);
-    expect(board).toBeLessThan(1);
+    const view = boardView(e.inputs);
+    expect(e.inputs.boardMemoryMb).toBe(256);
+    expect(view.durationMs).toBeGreaterThan(60); // at least the GET
+    expect(view.durationMs).toBeLessThan(200);
+    expect(board).toBeCloseTo(15_000 * ((256 / 1024) * (view.durationMs / 1000) * 0.0000133334 + 0.0000002 + 2 * 0.0000004), 10);
+    expect(board).toBeLessThan(0.05);
+    // The run draws the board instead: a PUT and its render time on the run's Lambda.
+    expect(e.perRun.statePuts).toBe(2);
+    expect(e.perRun.durationMs).toBeGreaterThan(estimateCost({ clusters: 1000, boardViewsPerMonth: 0 }).perRun.durationMs - 1);
+  });
+
+  it("prices Federated ETL clusters: one LIST each a run plus the federated/ listing, no GET", () => {
+    const thanos = estimateCost({ clusters: 0 });
+    const etl = estimateCost({ clusters: 0, etlClusters: 1000 });
+    // ceil(1,001 / 1,000) delimiter pages + 1,000 cluster LISTs.
+    expect(etl.perRun.etlListRequests).toBe(2 + 1000);
+    expect(etl.perRun.listRequests - thanos.perRun.listRequests).toBe(1002);
+    expect(etl.perRun.getRequests).toBe(thanos.perRun.getRequests);
+    expect(item(etl, "s3List") - item(thanos, "s3List")).toBeCloseTo(365 * 1002 * 0.000005, 8); // $1.83
+    expect(estimateCost({ clusters: 10 }).perRun.etlListRequests).toBe(0); // default: none, nothing more
+    // Per-cluster metrics count them as clusters.
+    expect(estimateCost({ clusters: 100, etlClusters: 50, perClusterMetrics: true }).metrics).toBe(8 + 5 * 150);
+    expect(() => estimateCost({ clusters: 1, etlClusters: -1 })).toThrow(/etl clusters/);
   });
 
   it("scales Lambda with the schedule and the memory", () => {
@@ -123,5 +146,12 @@ describe("blockwatch cost (the real process)", () => {
     expect(out.dominant).toBe("metrics");
     expect(out.perClusterMetricsOff.savingUsd).toBeGreaterThan(1500);
     expect(out.totalUsd - out.perClusterMetricsOff.totalUsd).toBeCloseTo(out.perClusterMetricsOff.savingUsd, 6);
+    const etl = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "lib/cli/bin.ts", "cost", "--clusters", "0", "--etl-clusters", "1000"],
+      { cwd: new URL("..", import.meta.url).pathname },
+    );
+    expect(etl.stdout).toContain("1,000 Federated ETL clusters");
+    expect(etl.stdout).toMatch(/1,00\d LIST \(1,002 of them Federated ETL\)/);
   }, 30_000);
 });

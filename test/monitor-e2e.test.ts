@@ -8,6 +8,8 @@ import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockObjects, seededRandom, type BucketObject } from "../lib/demo/bucket-objects";
 import { HOUR, sidecarBlocks } from "../lib/demo/fleet";
+import { readPublishedBoard, stateSavedAt } from "../lib/board/published";
+import { renderWidget } from "../lib/board/widget";
 import { configFromEnv } from "../lib/monitor/config";
 import { makeHandler, type MonitorClients } from "../lib/monitor/handler";
 import { jsonLogger } from "../lib/monitor/log";
@@ -166,6 +168,32 @@ describe("scheduled handler end to end", () => {
     expect(stall.chat.metadata.threadId).toBeTruthy();
     expect(metric("Stalled", "dev-eu-west-1").at(-1)).toBe(1);
     expect(metric("DataLagSeconds", "dev-eu-west-1").at(-1)).toBeGreaterThan(4 * 3600);
+
+    // The run drew the dashboard's board beside the state; the widget serves that object as is.
+    const boardObject = await s3.send(new GetObjectCommand({ Bucket: "blockwatch-state", Key: "state/board.html" }));
+    const board = await boardObject.Body!.transformToString();
+    expect(boardObject.ContentType).toContain("text/html");
+    expect(board).toMatch(/<tr class="stalled" data-cluster="dev-eu-west-1">/);
+    expect(board).toContain(`drawn by the run of ${new Date(T0 + 4 * HOUR).toISOString().slice(0, 16).replace("T", " ")}Z`);
+    expect(logs.at(-1)).toMatchObject({ msg: "run complete", board: { written: true } });
+    let stateReads = 0;
+    const served = await renderWidget(
+      { widgetContext: { dashboardName: "blockwatch-dev", width: 1200, height: 600, params: {} } },
+      {
+        loadBoard: (signal) => readPublishedBoard(s3, "blockwatch-state", "state/board.html", signal),
+        stateSavedAt: (signal) => stateSavedAt(s3, "blockwatch-state", "state/blockwatch.json", signal),
+        load: async () => {
+          stateReads += 1;
+          return null;
+        },
+        policy: env().policy,
+        location: "s3://kc-thanos-store/",
+        staleAfterMs: 6 * HOUR,
+      },
+      5000,
+    );
+    expect(served).toBe(board);
+    expect(stateReads).toBe(0);
 
     // Runs 4-12 (the next 18 hours): still stalled, no reminder before 24h, no repeats.
     for (let t = T0 + 6 * HOUR; t <= T0 + 22 * HOUR; t += 2 * HOUR) {

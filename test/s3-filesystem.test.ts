@@ -199,8 +199,8 @@ describe("the same bucket on FILESYSTEM and on S3", () => {
 
     // At the root the `tenant-a` directory is one more (junk) name; under the prefix it is absent.
     // `federated/cluster-one/` makes the Federated ETL half read too: one delimiter LIST of
-    // federated/, then one LIST per hourly folder (allocations, assets) of its one cluster folder.
-    const etlLists = 1 + 2 * 1;
+    // federated/, then one LIST of its one cluster folder's etl/bingen/.
+    const etlLists = 1 + 1;
     for (const [r, junk] of [[reports.s3, 1], [reports.s3Prefix, 0]] as const) {
       expect(r.stats.prefixesListed).toBe(listedPrefixes.length + junk);
       expect(r.stats.metaRead).toBe(ulidPrefixes.length);

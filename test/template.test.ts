@@ -143,6 +143,7 @@ describe("the function", () => {
       STATE_BUCKET: { Ref: "StateBucket" },
       STATE_KEY: "state/blockwatch.json",
       FLEET_CONFIG_KEY: "state/fleet.yaml",
+      BOARD_KEY: "state/board.html",
       METRIC_NAMESPACE: "Blockwatch",
       PER_CLUSTER_METRICS: "false",
       LOOKBACK: "7d",
@@ -278,6 +279,11 @@ describe("IAM", () => {
     });
     // The fleet config: read only, that one object.
     expect(bySid(resA, "ReadFleetConfig")).toMatchObject({ Action: ["s3:GetObject"], Resource: { "Fn::Join": ["", [arn, "/state/fleet.yaml"]] } });
+    // The board it draws for the widget: written, never read, that one object.
+    expect(bySid(resA, "WriteBoard")).toMatchObject({ Action: ["s3:PutObject"], Resource: { "Fn::Join": ["", [arn, "/state/board.html"]] } });
+    // Its old versions go after a day (redrawn every run); the state's stay 30 days.
+    const rules = resA.StateBucket.Properties.LifecycleConfiguration.Rules;
+    expect(rules.find((r: Json) => r.Id === "ExpireOldBoardVersions")).toMatchObject({ Status: "Enabled", Prefix: "state/board.html", NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
     // Lets a missing state object answer 404 (first run) instead of 403.
     expect(bySid(resA, "ListStateBucket")).toMatchObject({ Action: ["s3:ListBucket"], Resource: arn });
   });
@@ -333,6 +339,8 @@ describe("the board widget function", () => {
       expect(p.Handler).toBe("handlers/board-widget.handler");
       expect(p.Role).toEqual({ "Fn::GetAtt": ["BoardWidgetRole", "Arn"] });
       expect(p.Timeout).toBeLessThanOrEqual(15);
+      // A view returns the board the run drew; 256 MB holds the fallback's drawing at 10,000 clusters.
+      expect(p.MemorySize).toBe(256);
       expect(p.Architectures).toEqual(["arm64"]);
       // The same policy as the runs it draws (thresholds, expected clusters, state object).
       const { STALE_AFTER_SECONDS, ...env } = p.Environment.Variables;
@@ -341,14 +349,22 @@ describe("the board widget function", () => {
     }
   });
 
-  it("may read the state object and write its own logs, nothing else", () => {
+  it("may read the board the run drew and the state object, and write its own logs, nothing else", () => {
     const role = resA.BoardWidgetRole.Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
     expect(role.ManagedPolicyArns).toBeUndefined();
     const statements = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
     expect(statements).toEqual([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: { "Fn::GetAtt": ["BoardWidgetLogGroup", "Arn"] } },
-      { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, "/state/blockwatch.json"]] } },
+      {
+        Sid: "ReadBoardAndState",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: [
+          { "Fn::Join": ["", [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, "/state/board.html"]] },
+          { "Fn::Join": ["", [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, "/state/blockwatch.json"]] },
+        ],
+      },
     ]);
     // No other policy attaches to it.
     for (const [, r] of ofType(resA, "AWS::IAM::Policy")) expect(JSON.stringify(r.Properties.Roles)).not.toContain("BoardWidgetRole");

@@ -3,6 +3,9 @@ import type { ObservedBlock } from "../health/evaluate";
 import { reportFindings, type Finding } from "../health/findings";
 import type { ClusterVerdict, Report } from "../health/report";
 import { thresholdsFor, type Policy, type Thresholds } from "../policy/policy";
+import { etlPolicyOf, etlThresholdsFor } from "../federated/policy";
+import { ETL_KINDS, type EtlKind } from "../federated/layout";
+import type { EtlState } from "../federated/state";
 import type { State } from "../state/state";
 import { mergeIntervals, type Interval } from "./intervals";
 import { streamCoverage, streamGaps } from "./state-adapter";
@@ -77,6 +80,8 @@ interface Common {
   policy: Policy;
   location: string;
   notice?: string;
+  /** The Federated ETL state the run saved (its clusters' hourly coverage is drawn from it). */
+  etl?: EtlState | null;
 }
 
 /** The board of a run that read every block of the lookback (no state): blocks drawn one by one. */
@@ -103,6 +108,7 @@ export function boardFromBlocks(input: Common & { blocks: readonly ObservedBlock
 
 /** The board from the saved state (CLI --state, the dashboard widget): coverage, no block list. */
 export function boardFromState(input: Common & { state: State }): Board {
+  input = { ...input, etl: input.etl ?? input.state.etl ?? null };
   const { report, policy, state } = input;
   const now = Date.parse(report.now);
   const from = now - policy.lookbackMs;
@@ -119,8 +125,10 @@ function assemble(input: Common, from: number, source: Board["source"], draw: (l
   const findings = reportFindings(report, policy.clusterLabel);
   const flagged = new Set(findings.map((f) => f.cluster).filter((c): c is string => c !== null));
   const clusters = report.clusters.map((verdict): BoardCluster => {
-    const thresholds = thresholdsFor(policy, verdict.cluster);
-    const streams = verdict.streams.map((s): BoardStream => ({ labels: s.labels, status: s.status, dataLagSeconds: s.dataLagSeconds, ...draw(s.labels) }));
+    const etl = verdict.source === "federated-etl";
+    const thresholds = etl ? etlThresholdsFor(etlPolicyOf(policy), verdict.cluster) : thresholdsFor(policy, verdict.cluster);
+    const drawStream = etl ? (labels: Labels) => etlCoverage(input.etl ?? null, verdict.cluster, labels, from) : draw;
+    const streams = verdict.streams.map((s): BoardStream => ({ labels: s.labels, status: s.status, dataLagSeconds: s.dataLagSeconds, ...drawStream(s.labels) }));
     const coverage = mergeIntervals(streams.flatMap((s) => s.coverage));
     // A state that remembers only recent ranges still knows where the newest data ends.
     const newest = verdict.newestMaxTime === null ? null : Date.parse(verdict.newestMaxTime);
@@ -139,6 +147,28 @@ function assemble(input: Common, from: number, source: Board["source"], draw: (l
     source,
     ...(input.notice ? { notice: input.notice } : report.complete ? {} : { notice: "This run stopped before the end of the listing: newer blocks were not read yet." }),
   };
+}
+
+/**
+ * A Federated ETL cluster's stream (one per kind, labels `{etl: kind}`): its hourly files cover from
+ * the oldest one in the lookback to the newest one's end, less the holes in the sequence.
+ */
+function etlCoverage(etl: EtlState | null, cluster: string, labels: Labels, from: number): { coverage: Interval[]; gaps: Interval[] } {
+  const kind = labels.etl as EtlKind | undefined;
+  const c = etl && Object.hasOwn(etl.clusters, cluster) ? etl.clusters[cluster]! : undefined;
+  if (!c || kind === undefined || !(ETL_KINDS as readonly string[]).includes(kind)) return { coverage: [], gaps: [] };
+  const gaps = mergeIntervals(c.gaps.filter((g) => g[0] === kind).map((g): Interval => [g[2] * 1000, g[3] * 1000])).filter((g) => g[1] > from);
+  const newest = c[kind];
+  const oldest = c.oldest?.[kind];
+  if (newest === null || oldest === undefined) return { coverage: [], gaps };
+  const coverage: Interval[] = [];
+  let at = Math.max(from, oldest * 1000);
+  for (const [a, b] of gaps) {
+    if (a > at) coverage.push([at, Math.min(a, newest[2] * 1000)]);
+    at = Math.max(at, b);
+  }
+  if (newest[2] * 1000 > at) coverage.push([at, newest[2] * 1000]);
+  return { coverage: coverage.filter((i) => i[1] > i[0]), gaps };
 }
 
 /**

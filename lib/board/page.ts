@@ -15,6 +15,8 @@ export interface PageOptions {
   maxDetailed?: number;
   /** Healthy rows start folded above this many. */
   foldHealthyAbove?: number;
+  /** Says when and by whom the board was drawn (the widget shows the run's board: its "now" is the run's). */
+  asOf?: string;
 }
 
 const STYLE = `
@@ -56,7 +58,7 @@ export function renderBoard(board: Board, opts: PageOptions = {}): string {
 
   body.push(`<h1>blockwatch board</h1>`);
   body.push(
-    `<p class="sub">${html(board.location, 200)} · checked ${text(when(board.now))} · lookback ${text(formatDuration(board.now - board.from))} · late after ${text(formatDuration(board.defaults.lateAfterMs))}, stalled after ${text(formatDuration(board.defaults.stallAfterMs))} · ${board.source === "bucket" ? "every block read" : "from the saved state"}</p>`,
+    `<p class="sub">${html(board.location, 200)} · checked ${text(when(board.now))} · lookback ${text(formatDuration(board.now - board.from))} · late after ${text(formatDuration(board.defaults.lateAfterMs))}, stalled after ${text(formatDuration(board.defaults.stallAfterMs))} · ${board.source === "bucket" ? "every block read" : "from the saved state"}${opts.asOf ? ` · ${text(opts.asOf)}` : ""}</p>`,
   );
   if (board.notice) body.push(`<p class="notice">${html(board.notice, 400)}</p>`);
 
@@ -72,7 +74,7 @@ export function renderBoard(board: Board, opts: PageOptions = {}): string {
   body.push(`<h2>Clusters, problems first</h2>`);
   if (board.clusters.length === 0) body.push(`<p class="none">No cluster has uploaded a block within the lookback window.</p>`);
   else {
-    const head = `<colgroup><col class="c"><col class="s"><col class="n"><col class="n"><col class="s"><col class="b"><col class="t"></colgroup><thead><tr><th>Cluster</th><th>Status</th><th>Data lag</th><th>Last upload</th><th>Streams</th><th>Compacted until</th><th>${timeAxis(board.from, board.now)}</th></tr></thead>`;
+    const head = `<colgroup><col class="c"><col class="s"><col class="n"><col class="n"><col class="s"><col class="n"><col class="b"><col class="t"></colgroup><thead><tr><th>Cluster</th><th>Status</th><th>Data lag</th><th>Last upload</th><th>Streams</th><th>Source</th><th>Compacted until</th><th>${timeAxis(board.from, board.now)}</th></tr></thead>`;
     if (problems.length > 0) {
       body.push(`<table class="clusters" id="problems">${head}<tbody>${problems.map((c, i) => row(board, c, i < maxDetailed)).join("")}</tbody></table>`);
     }
@@ -93,7 +95,7 @@ export function renderBoard(board: Board, opts: PageOptions = {}): string {
     body.push(`<ul class="findings">${items.join("")}</ul>`);
   }
   body.push(
-    `<p class="legend"><span><i class="l1" style="background:#4c78a8"></i>raw level 1 (sidecar)</span><span><i style="background:#72b7b2"></i>level 2</span><span><i style="background:#54a24b"></i>level 3</span><span><i style="background:#8c6d31"></i>level 4</span><span><i style="background:#b279a2"></i>downsampled</span><span><i style="background:#d62728"></i>overlapping</span><span><i style="background:#ff7f0e;opacity:.4"></i>late</span><span><i style="background:#d62728;opacity:.4"></i>stalled</span><span><i style="background:#1b1f24;width:2px"></i>now</span></p>`,
+    `<p class="legend"><span><i class="l1" style="background:#4c78a8"></i>raw level 1 (sidecar)</span><span><i style="background:#72b7b2"></i>level 2</span><span><i style="background:#54a24b"></i>level 3</span><span><i style="background:#8c6d31"></i>level 4</span><span><i style="background:#b279a2"></i>downsampled</span><span><i style="background:#d62728"></i>overlapping</span><span><i style="background:#4c78a8"></i>Federated ETL hourly files</span><span><i style="background:#fff;border:1px dashed #cf222e"></i>gap</span><span><i style="background:#ff7f0e;opacity:.4"></i>late</span><span><i style="background:#d62728;opacity:.4"></i>stalled</span><span><i style="background:#1b1f24;width:2px"></i>now</span></p>`,
   );
   const s = r.stats;
   body.push(`<p class="foot">${s.prefixesListed} prefixes listed, ${s.metaRead} meta.json read, ${s.listRequests} LIST + ${s.getRequests} GET requests, ${s.durationMs} ms. Periods are at least as long as drawn: data that resumed was shipped no earlier than it began.</p>`);
@@ -124,9 +126,16 @@ function row(board: Board, c: BoardCluster, detailed: boolean): string {
     `<td title="newest data ends ${v.newestMaxTime ?? "-"}">${text(seconds(v.dataLagSeconds))}</td>` +
     `<td title="${v.lastUploadAt ?? "no sidecar upload seen"}">${text(ago(v.lastUploadAt))}</td>` +
     `<td title="${streams}">${c.streams.length}</td>` +
+    `<td class="src" title="${text(sourceTitle(v))}">${text(v.source ?? "thanos")}</td>` +
     `<td class="mono">${compacted === null ? "-" : text(when(compacted))}</td>` +
     `<td class="tlc">${timeline}</td></tr>`
   );
+}
+
+/** A cluster in both sources: the other one's status too (the fresher source decides). */
+function sourceTitle(v: BoardCluster["verdict"]): string {
+  const other = v.sources?.[1];
+  return other ? `decided by ${v.source}; ${other.source} is ${other.status}` : (v.source ?? "thanos");
 }
 
 /** The end of the newest compacted (level 2+) block, when the blocks are known. */

@@ -34,12 +34,15 @@ export function clusterTimeline(c: BoardCluster, o: TimelineOptions): string {
   const lanes: string[] = [];
   let y = PAD;
   for (const s of c.streams) {
-    const laneGroups = s.blocks ? blockLanes(s.blocks) : [{ name: "raw data", blocks: null }];
-    const streamTitle = html(formatLabels(s.labels), 200);
+    // A Federated ETL stream is one kind's hourly files (labels {etl: kind}); a Thanos one, raw data.
+    const etlKind = s.labels.etl !== undefined && c.verdict.source === "federated-etl" ? s.labels.etl : null;
+    const dataName = etlKind === null ? "raw data" : `${etlKind} 1h files`;
+    const laneGroups = s.blocks ? blockLanes(s.blocks) : [{ name: dataName, blocks: null }];
+    const streamTitle = etlKind === null ? html(formatLabels(s.labels), 200) : "Federated ETL";
     for (const lane of laneGroups) {
       const parts: string[] = [];
       if (lane.blocks === null) {
-        for (const [a, b] of s.coverage) parts.push(rect(a, b, y, LANE, "cov", `${streamTitle} raw data ${span(a, b)}`));
+        for (const [a, b] of s.coverage) parts.push(rect(a, b, y, LANE, "cov", `${streamTitle} ${html(dataName)} ${span(a, b)}`));
         // A state without coverage keeps only recent ranges: the stream's newest data end is still known.
         const end = o.now - s.dataLagSeconds * 1000;
         const last = s.coverage[s.coverage.length - 1];
@@ -55,7 +58,8 @@ export function clusterTimeline(c: BoardCluster, o: TimelineOptions): string {
           parts.push(rect(first.minTime, Math.max(...run.map((b) => b.maxTime)), y, LANE, ov ? "ov" : blockClass(first), title));
         }
       }
-      for (const g of s.gaps ?? []) parts.push(rect(g[0], g[1], y, LANE, "gap", `${streamTitle} no data ${span(g[0], g[1])}`));
+      const hole = etlKind === null ? "no data" : `no ${html(etlKind)} 1h file`;
+      for (const g of s.gaps ?? []) parts.push(rect(g[0], g[1], y, LANE, "gap", `${streamTitle} ${hole} ${span(g[0], g[1])}`));
       lanes.push(`<g><title>${streamTitle} ${text(lane.name)}</title>${parts.join("")}</g>`);
       y += LANE + GAP;
     }

@@ -22,6 +22,8 @@ export interface KeyObject {
 export interface KeyPage {
   objects: KeyObject[];
   prefixes: string[];
+  /** False on the listing's last page (S3 IsTruncated); absent when the reader cannot tell. */
+  more?: boolean;
 }
 
 export interface ListKeysOptions {

@@ -117,7 +117,7 @@ export class FilesystemBucket implements BucketReader {
     for (let i = 0; i === 0 || i < sorted.length; i += PAGE) {
       if (i > 0) this.requests.listRequests += 1;
       const page = sorted.slice(i, i + PAGE);
-      yield { objects: page.flatMap((e) => (e.object ? [e.object] : [])), prefixes: page.filter((e) => !e.object).map((e) => e.key) };
+      yield { objects: page.flatMap((e) => (e.object ? [e.object] : [])), prefixes: page.filter((e) => !e.object).map((e) => e.key), more: i + PAGE < sorted.length };
     }
   }
 

@@ -60,6 +60,8 @@ export interface S3BucketOptions {
   retryDelaysMs?: readonly number[];
   /** The configured endpoint, named when it cannot be reached. */
   endpoint?: string;
+  /** Keys a listKeys page asks for (S3's MaxKeys); default S3's 1,000. Tests set it small. */
+  listPageSize?: number;
   /** False once the run's listing deadline has passed: no new retry, fail now rather than wait. */
   mayRetry?: () => boolean;
   /**
@@ -109,6 +111,7 @@ export class S3Bucket implements BucketReader {
   private readonly retryDelaysMs: readonly number[];
   private readonly mayRetry: () => boolean;
   private readonly endpoint: string | undefined;
+  private readonly listPageSize: number | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly budgetMs: number | undefined;
   private readonly budgetName: string;
@@ -125,6 +128,7 @@ export class S3Bucket implements BucketReader {
     this.retryDelaysMs = options.retryDelaysMs ?? [1_000, 2_000, 4_000, 8_000];
     this.mayRetry = options.mayRetry ?? (() => true);
     this.endpoint = options.endpoint;
+    this.listPageSize = options.listPageSize;
     this.signal = options.signal;
     this.budgetMs = options.budgetMs;
     this.budgetName = options.budgetName ?? (options.budgetMs !== undefined ? `a ${formatDuration(options.budgetMs)} budget` : "the run's time");
@@ -239,6 +243,7 @@ export class S3Bucket implements BucketReader {
               Delimiter: options.delimiter ? "/" : undefined,
               StartAfter: options.startAfter === undefined ? undefined : this.root + options.startAfter,
               ContinuationToken: token,
+              MaxKeys: this.listPageSize,
             }),
           ),
         ),
@@ -249,6 +254,7 @@ export class S3Bucket implements BucketReader {
           .filter((o) => o.Key?.startsWith(full))
           .map((o) => ({ key: rel(o.Key!), lastModified: o.LastModified?.getTime() ?? 0, size: o.Size ?? 0 })),
         prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix ?? "").filter((p) => p.startsWith(full) && p.endsWith("/")).map(rel),
+        more: page.IsTruncated === true,
       };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

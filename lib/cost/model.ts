@@ -3,7 +3,14 @@ import { HOURS_PER_MONTH, PRICES } from "./prices";
 
 /** What a deployment's monthly cost depends on. Every field has a default (`DEFAULT_COST_INPUTS`). */
 export interface CostInputs {
+  /** Clusters whose Prometheus ships Thanos blocks. */
   clusters: number;
+  /**
+   * Kubecost 2.x clusters federated through Federated ETL (`federated/<cluster>/`), besides the
+   * Thanos ones (a cluster in both counts in both). Default 0: a bucket without `federated/` costs
+   * nothing more (auto-detection uses the Thanos listing a run makes anyway).
+   */
+  etlClusters: number;
   /** Label sets per cluster: 1, or 2 for an HA pair. The bench fleet has 10% HA pairs: 1.1. */
   streamsPerCluster: number;
   /** Minutes between scheduled runs (serverless.yml `schedule`, default rate(2 hours)). */
@@ -16,7 +23,7 @@ export interface CostInputs {
    * (8,760) and ten people opening it 30 times a working day (6,300).
    */
   boardViewsPerMonth: number;
-  /** The widget function's memory (serverless.yml boardWidget.memorySize). */
+  /** The widget function's memory (serverless.yml boardWidget.memorySize, 256 MB). */
   boardMemoryMb: number;
   /** Lambda memory (serverless.yml `memorySize`). */
   memoryMb: number;
@@ -45,11 +52,12 @@ export interface CostInputs {
 
 export const DEFAULT_COST_INPUTS: CostInputs = {
   clusters: 100,
+  etlClusters: 0,
   streamsPerCluster: 1.1,
   scheduleMinutes: 120,
   perClusterMetrics: false,
   boardViewsPerMonth: 15_000,
-  boardMemoryMb: 1024,
+  boardMemoryMb: 256,
   memoryMb: 256,
   architecture: "arm64",
   prefixesPerStreamHour: 0.625,
@@ -87,28 +95,46 @@ export const DURATION_MODEL = {
   /** State GET + PUT, SNS and CloudWatch calls. */
   ioFixedMs: 150,
   mbPerVcpu: 1769,
+  /** A Federated ETL cluster: its one LIST's page (~150 keys) parsed and judged (bench:etl: ~0.6 s a steady run at 1,000). */
+  cpuPerEtlClusterMs: 0.6,
   /**
-   * The board widget, per view: parse the state, judge it, draw it (measured by bench/board.ts:
-   * ~0.6 s at 1,000 clusters on one core of the bench machine, noisy), plus the state GET.
+   * The run draws the dashboard's board once (bench/board.ts: ~0.1 s at 1,000 clusters, ~0.26 s at
+   * 10,000 on one core of the bench machine: healthy rows are capped at 200) and PUTs it.
    */
-  boardCpuFixedMs: 150,
-  boardCpuPerClusterMs: 0.5,
+  boardRenderFixedMs: 80,
+  boardRenderPerClusterMs: 0.025,
+  /**
+   * A view returns that board: the GET of it and a HEAD of the state in parallel (60 ms), its bytes
+   * (~1 KB a cluster, 10 µs), and a few ms of CPU (bench/board.ts: 0.7 ms at 1,000 clusters).
+   */
+  boardServeCpuMs: 5,
+  boardServeCpuPerClusterMs: 0.001,
   boardIoMs: 60,
+  boardIoPerClusterMs: 0.01,
 };
 
-/** One view of the board widget: its duration (ms) and GB-seconds. */
+/** One view of the board widget: its duration (ms) and GB-seconds (the run drew the board: a view serves it). */
 export function boardView(inputs: CostInputs): { durationMs: number; gbSeconds: number } {
   const m = DURATION_MODEL;
-  const durationMs = Math.round((m.boardCpuFixedMs + m.boardCpuPerClusterMs * inputs.clusters) * Math.max(1, m.mbPerVcpu / inputs.boardMemoryMb) + m.boardIoMs);
+  const n = inputs.clusters + inputs.etlClusters;
+  const durationMs = Math.round(
+    (m.boardServeCpuMs + m.boardServeCpuPerClusterMs * n) * Math.max(1, m.mbPerVcpu / inputs.boardMemoryMb) + m.boardIoMs + m.boardIoPerClusterMs * n,
+  );
   return { durationMs, gbSeconds: (inputs.boardMemoryMb / 1024) * (durationMs / 1000) };
 }
+
+/** S3 GET-class requests a view makes: the board's GET and the state's HEAD (billed as a GET). */
+export const BOARD_VIEW_GETS = 2;
 
 export interface PerRun {
   newPrefixes: number;
   listedPrefixes: number;
+  /** Every LIST: the Thanos ones and `etlListRequests`. */
   listRequests: number;
+  /** Federated ETL: a delimiter LIST of federated/ per 1,000 clusters, one LIST a cluster. */
+  etlListRequests: number;
   getRequests: number;
-  /** State bucket: one GET and one PUT a run. */
+  /** State bucket: one GET a run; two PUTs (the state, the board). */
   stateGets: number;
   statePuts: number;
   metricData: number;
@@ -176,17 +202,27 @@ export function perRun(inputs: CostInputs): PerRun {
   // each slice but the last may list one page past its end.
   const listedPrefixes = Math.ceil(rate * inputs.lookbackHours);
   const slices = Math.min(16, Math.max(1, Math.floor(listedPrefixes / 8000)));
-  const listRequests = Math.max(1, Math.ceil(listedPrefixes / 1000)) + slices - 1;
+  const thanosLists = Math.max(1, Math.ceil(listedPrefixes / 1000)) + slices - 1;
+  // lib/federated/scan.ts: the federated/ folders, then one LIST of etl/bingen/ a cluster (2 when
+  // its page ends before the new assets files: not the case with Kubecost's default retention).
+  const etl = inputs.etlClusters;
+  const etlListRequests = etl > 0 ? Math.ceil((etl + 1) / 1000) + etl : 0;
+  const listRequests = thanosLists + etlListRequests;
   const getRequests = newPrefixes;
-  const metricData = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * inputs.clusters : 0);
+  const metricData = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * (inputs.clusters + etl) : 0);
   const putMetricDataCalls = Math.ceil(metricData / 1000);
   const m = DURATION_MODEL;
-  const cpuMs = m.cpuFixedMs + m.cpuPerNewBlockMs * newPrefixes + m.cpuPerClusterMs * inputs.clusters;
-  const ioMs = m.ioFixedMs + (m.listLatencyMs * listRequests) / slices + (m.getLatencyMs * getRequests) / Math.max(1, inputs.concurrency);
+  const boardCpuMs = m.boardRenderFixedMs + m.boardRenderPerClusterMs * (inputs.clusters + etl);
+  const cpuMs = m.cpuFixedMs + m.cpuPerNewBlockMs * newPrefixes + m.cpuPerClusterMs * inputs.clusters + m.cpuPerEtlClusterMs * etl + boardCpuMs;
+  const ioMs =
+    m.ioFixedMs +
+    (m.listLatencyMs * thanosLists) / slices +
+    (m.getLatencyMs * getRequests) / Math.max(1, inputs.concurrency) +
+    (m.listLatencyMs * etlListRequests) / Math.max(1, inputs.concurrency);
   const durationMs = inputs.durationMs ?? Math.round(cpuMs * Math.max(1, m.mbPerVcpu / inputs.memoryMb) + ioMs);
   // Lambda bills duration rounded up to the millisecond.
   const gbSeconds = (inputs.memoryMb / 1024) * (Math.ceil(durationMs) / 1000);
-  return { newPrefixes, listedPrefixes, listRequests, getRequests, stateGets: 1, statePuts: 1, metricData, putMetricDataCalls, durationMs, gbSeconds };
+  return { newPrefixes, listedPrefixes, listRequests, etlListRequests, getRequests, stateGets: 1, statePuts: 2, metricData, putMetricDataCalls, durationMs, gbSeconds };
 }
 
 const usd = (x: number) => Math.max(0, x);
@@ -196,6 +232,7 @@ const fmt = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFracti
 export function estimateCost(partial: Partial<CostInputs> & { clusters: number }): CostEstimate {
   const inputs: CostInputs = { ...DEFAULT_COST_INPUTS, ...partial };
   if (!(Number.isFinite(inputs.clusters) && inputs.clusters >= 0)) throw new Error("clusters must be a number of at least 0");
+  if (!(Number.isInteger(inputs.etlClusters) && inputs.etlClusters >= 0)) throw new Error("etl clusters must be a whole number of at least 0");
   if (!(inputs.scheduleMinutes >= 1)) throw new Error("schedule must be at least one minute");
   if (!(inputs.memoryMb >= 128 && inputs.memoryMb <= 10_240)) throw new Error("memory must be between 128 and 10240 MB");
   if (!(inputs.boardViewsPerMonth >= 0)) throw new Error("board views must be a number of at least 0");
@@ -207,17 +244,19 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
   const C = PRICES.cloudwatch;
   const gbSeconds = runs * r.gbSeconds;
   const gbPrice = inputs.architecture === "arm64" ? L.arm64PerGbSecond : L.x86PerGbSecond;
-  const metrics = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * inputs.clusters : 0);
+  const metrics = RUN_METRICS + (inputs.perClusterMetrics ? METRICS_PER_CLUSTER * (inputs.clusters + inputs.etlClusters) : 0);
   const apiCalls = runs * r.putMetricDataCalls;
   const logBytesPerRun = 2000; // START/END/REPORT lines and the run's one JSON summary line
   const logGb = (runs * logBytesPerRun) / 1e9;
-  const stateGb = (inputs.clusters * inputs.stateBytesPerCluster * (1 + (runs * inputs.stateVersionDays) / 30.4)) / 1e9;
+  const stateGb = ((inputs.clusters + inputs.etlClusters) * inputs.stateBytesPerCluster * (1 + (runs * inputs.stateVersionDays) / 30.4)) / 1e9;
+  // The board object (~1 KB a cluster at most), its old versions kept a day (serverless.yml).
+  const boardGb = ((inputs.clusters + inputs.etlClusters) * 1000 * (1 + runs / 30.4)) / 1e9;
 
   const items: CostItem[] = [
     {
       key: "metrics",
       label: "CloudWatch custom metrics",
-      quantity: `${fmt(RUN_METRICS)} run metrics${inputs.perClusterMetrics ? ` + ${METRICS_PER_CLUSTER} × ${fmt(inputs.clusters)} clusters` : " (per-cluster metrics off)"} = ${fmt(metrics)} metrics`,
+      quantity: `${fmt(RUN_METRICS)} run metrics${inputs.perClusterMetrics ? ` + ${METRICS_PER_CLUSTER} × ${fmt(inputs.clusters + inputs.etlClusters)} clusters` : " (per-cluster metrics off)"} = ${fmt(metrics)} metrics`,
       monthlyUsd: usd(metricsCost(Math.max(0, metrics - (free ? C.freeMetrics : 0)))),
     },
     {
@@ -241,7 +280,7 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
     {
       key: "s3List",
       label: "S3 LIST requests",
-      quantity: `${fmt(runs, 1)} runs × ${r.listRequests} LIST (${fmt(r.listedPrefixes)} prefixes listed)`,
+      quantity: `${fmt(runs, 1)} runs × ${fmt(r.listRequests)} LIST (${fmt(r.listedPrefixes)} prefixes listed${r.etlListRequests > 0 ? `; ${fmt(r.etlListRequests)} for ${fmt(inputs.etlClusters)} Federated ETL clusters` : ""})`,
       monthlyUsd: runs * r.listRequests * PRICES.s3.listPerRequest,
     },
     {
@@ -252,9 +291,9 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
     },
     {
       key: "s3State",
-      label: "S3 state writes and versions",
-      quantity: `${fmt(runs, 1)} PUT, ${fmt(stateGb, 3)} GB kept (${inputs.stateVersionDays} days of versions)`,
-      monthlyUsd: runs * r.statePuts * PRICES.s3.putPerRequest + stateGb * PRICES.s3.storagePerGbMonth,
+      label: "S3 state and board writes, versions",
+      quantity: `${fmt(runs * r.statePuts, 1)} PUT (state, board), ${fmt(stateGb + boardGb, 3)} GB kept (${inputs.stateVersionDays} days of state versions, 1 of the board's)`,
+      monthlyUsd: runs * r.statePuts * PRICES.s3.putPerRequest + (stateGb + boardGb) * PRICES.s3.storagePerGbMonth,
     },
     {
       key: "lambda",
@@ -279,15 +318,15 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
     },
     { key: "schedule", label: "EventBridge schedule", quantity: "a Scheduler schedule", monthlyUsd: PRICES.eventBridgeSchedule },
     {
-      // AWS bills a custom widget as the Lambda it invokes (requests and duration) and the S3 GET it
-      // makes; the widget itself and its dashboard add nothing beyond the dashboard's own price.
+      // AWS bills a custom widget as the Lambda it invokes (requests and duration) and the S3 requests
+      // it makes; the widget itself and its dashboard add nothing beyond the dashboard's own price.
       key: "board",
-      label: `Board widget (Lambda ${inputs.boardMemoryMb} MB + state GET)`,
+      label: `Board widget (Lambda ${inputs.boardMemoryMb} MB + board GET + state HEAD)`,
       quantity: `${fmt(inputs.boardViewsPerMonth)} views × ${fmt(board.durationMs / 1000, 2)} s = ${fmt(inputs.boardViewsPerMonth * board.gbSeconds, 0)} GB-s`,
       monthlyUsd:
         inputs.boardViewsPerMonth * board.gbSeconds * gbPrice +
         inputs.boardViewsPerMonth * L.perRequest +
-        inputs.boardViewsPerMonth * PRICES.s3.getPerRequest,
+        inputs.boardViewsPerMonth * BOARD_VIEW_GETS * PRICES.s3.getPerRequest,
     },
   ];
   const totalUsd = items.reduce((s, i) => s + i.monthlyUsd, 0);

@@ -11,7 +11,7 @@ export function renderCost(e: CostEstimate, saving: { withoutPerClusterMetrics: 
   const share = (x: number) => (e.totalUsd > 0 ? `${((100 * x) / e.totalUsd).toFixed(0).padStart(3)}%` : "   –");
   const i = e.inputs;
   const lines = [
-    `Monthly AWS cost of blockwatch: ${i.clusters.toLocaleString("en-US")} clusters, a run every ${formatMinutes(i.scheduleMinutes)} ` +
+    `Monthly AWS cost of blockwatch: ${i.clusters.toLocaleString("en-US")} clusters${i.etlClusters > 0 ? ` and ${i.etlClusters.toLocaleString("en-US")} Federated ETL clusters` : ""}, a run every ${formatMinutes(i.scheduleMinutes)} ` +
       `(${e.runsPerMonth.toLocaleString("en-US", { maximumFractionDigits: 1 })} runs), per-cluster metrics ${i.perClusterMetrics ? "on" : "off"}`,
     "",
     ...items.map((it) => `  ${it.label.padEnd(w)}  ${money(it.monthlyUsd).padStart(mw)}  ${share(it.monthlyUsd)}  ${it.quantity}`),
@@ -23,7 +23,7 @@ export function renderCost(e: CostEstimate, saving: { withoutPerClusterMetrics: 
       ? `Per-cluster metrics off (--per-cluster-metrics false): ${money(saving.withoutPerClusterMetrics)} a month, saving ${money(saving.saving)} ` +
         `(the dashboard's per-cluster widgets and the optional per-cluster alarm then have no data; alerts are unchanged).`
       : `Per-cluster metrics on (--per-cluster-metrics true) would cost ${money(saving.withPerClusterMetrics)} a month (${money(saving.saving)} more), for per-cluster graphs and the optional per-cluster alarm; the board shows every cluster without them.`,
-    `Per run: ${e.perRun.listRequests} LIST + ${e.perRun.getRequests.toLocaleString("en-US")} GET on the Thanos bucket ` +
+    `Per run: ${e.perRun.listRequests.toLocaleString("en-US")} LIST${e.perRun.etlListRequests > 0 ? ` (${e.perRun.etlListRequests.toLocaleString("en-US")} of them Federated ETL)` : ""} + ${e.perRun.getRequests.toLocaleString("en-US")} GET on the Thanos bucket ` +
       `(${e.perRun.newPrefixes.toLocaleString("en-US")} new blocks), ~${(e.perRun.durationMs / 1000).toFixed(2)} s of Lambda.`,
     ...(i.perClusterMetrics && e.runsPerMonth < 730
       ? [

@@ -53,18 +53,21 @@ export function judgeEtl(prev: EtlState | null, obs: EtlObservation, now: number
     const before = prev && Object.hasOwn(prev.clusters, cluster) ? prev.clusters[cluster] : undefined;
     const listing = Object.hasOwn(obs.listed, cluster) ? obs.listed[cluster] : undefined;
     const next: EtlClusterState = { allocations: null, assets: null, gaps: [], corrupt: [], status: null, since: now };
+    const oldest: Partial<Record<EtlKind, number>> = {};
     let uploaded = 0;
     let bytes = 0;
     for (const kind of ETL_KINDS) {
       const kindListing = listing?.[kind];
       const r = foldKind(kind, before, kindListing, horizonS, now, inWindowName);
       next[kind] = r.newest;
+      if (r.oldest !== null) oldest[kind] = r.oldest;
       next.gaps.push(...r.gaps);
       next.corrupt.push(...r.corrupt);
       uploaded += r.uploaded;
       bytes += r.bytes;
     }
 
+    if (Object.keys(oldest).length > 0) next.oldest = oldest;
     const present = ETL_KINDS.filter((k) => next[k] !== null);
     if (present.length > 0) {
       const t = etlThresholdsFor(policy.etl, cluster);
@@ -130,7 +133,7 @@ function foldKind(
   horizonS: number,
   now: number,
   inWindowName: (name: string) => boolean,
-): { newest: EtlFile | null; gaps: EtlGap[]; corrupt: EtlCorrupt[]; uploaded: number; bytes: number } {
+): { newest: EtlFile | null; oldest: number | null; gaps: EtlGap[]; corrupt: EtlCorrupt[]; uploaded: number; bytes: number } {
   const prevNewest = before?.[kind] ?? null;
   let newest: EtlFile | null = prevNewest !== null && prevNewest[1] >= horizonS ? prevNewest : null;
   const gaps = (before?.gaps ?? []).filter((g) => g[0] === kind && g[1] >= horizonS);
@@ -140,7 +143,9 @@ function foldKind(
   for (const c of before?.corrupt ?? []) {
     if (c[0] === kind && inWindowName(c[1]) && (listing === undefined || byteCmp(c[1], listing.after) <= 0)) corrupt.set(c[1], c);
   }
-  if (listing === undefined) return { newest, gaps, corrupt: [...corrupt.values()], uploaded: 0, bytes: 0 };
+  const prevOldest = newest === null ? undefined : before?.oldest?.[kind];
+  let oldest = prevOldest === undefined ? null : Math.max(prevOldest, horizonS);
+  if (listing === undefined) return { newest, oldest, gaps, corrupt: [...corrupt.values()], uploaded: 0, bytes: 0 };
 
   let uploaded = 0;
   let bytes = 0;
@@ -157,11 +162,12 @@ function foldKind(
       bytes += f.size;
     }
     if (reach !== null && f.start > reach.end) gaps.push([kind, reach.start, reach.end, f.start]);
+    if (oldest === null || f.start < oldest) oldest = Math.max(f.start, horizonS);
     if (reach === null || f.end > reach.end) reach = { end: f.end, start: f.start };
     const file: EtlFile = [f.name, f.start, f.end, f.lastModified];
     if (newest === null || f.end > newest[2] || (f.end === newest[2] && f.start > newest[1]) || f.name === newest[0]) newest = file;
   }
   for (const c of listing.corrupt) corrupt.set(c.name, [kind, c.name, c.reason]);
   const uniqueGaps = [...new Map(gaps.map((g) => [`${g[2]}-${g[3]}`, g])).values()];
-  return { newest, gaps: uniqueGaps, corrupt: [...corrupt.values()].sort((a, b) => byteCmp(a[1], b[1])), uploaded, bytes };
+  return { newest, oldest: newest === null ? null : oldest, gaps: uniqueGaps, corrupt: [...corrupt.values()].sort((a, b) => byteCmp(a[1], b[1])), uploaded, bytes };
 }

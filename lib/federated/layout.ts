@@ -11,9 +11,14 @@ export const COMBINED_FOLDER = "combined";
 export const ETL_KINDS = ["allocations", "assets"] as const;
 export type EtlKind = (typeof ETL_KINDS)[number];
 
+/** The folder of a cluster's ETL files of every kind, relative to the objstore prefix. */
+export function etlRoot(cluster: string): string {
+  return `${FEDERATED_ROOT}${cluster}/etl/bingen/`;
+}
+
 /** The folder of a cluster's hourly files of one kind, relative to the objstore prefix. */
 export function hourlyFolder(cluster: string, kind: EtlKind): string {
-  return `${FEDERATED_ROOT}${cluster}/etl/bingen/${kind}/1h/`;
+  return `${etlRoot(cluster)}${kind}/1h/`;
 }
 
 /** The cluster named by a delimiter listing's folder `federated/<cluster>/`, or null for combined/ and junk. */

@@ -14,6 +14,12 @@ export interface EtlClusterState {
   assets: EtlFile | null;
   gaps: EtlGap[];
   corrupt: EtlCorrupt[];
+  /**
+   * Start (s) of the oldest hourly file of each kind within the lookback (clipped to its start once
+   * older): with the newest file and the gaps, the board draws the hourly coverage. Not judged.
+   * Absent in states saved before it was kept.
+   */
+  oldest?: Partial<Record<EtlKind, number>>;
   /** The cluster's last verdict and since when (null: no verdict, e.g. only corrupt names). */
   status: ClusterStatus | null;
   since: number;
@@ -30,7 +36,7 @@ export function emptyEtlState(): EtlState {
 
 const STATUSES = new Set(["ok", "late", "stalled", "missing"]);
 const KINDS = new Set<string>(ETL_KINDS);
-const CLUSTER_KEYS = ["allocations", "assets", "gaps", "corrupt", "status", "since"];
+const CLUSTER_KEYS = ["allocations", "assets", "gaps", "corrupt", "oldest", "status", "since"];
 
 /**
  * Checks a saved `etl` document in place; returns a message naming the first bad field, or null.
@@ -56,6 +62,7 @@ export function etlStateProblem(v: unknown): string | null {
     if (!Array.isArray(c.corrupt) || !c.corrupt.every((x) => Array.isArray(x) && x.length === 3 && KINDS.has(x[0]) && typeof x[1] === "string" && typeof x[2] === "string")) {
       return `${at}.corrupt: expected [kind, name, reason] items`;
     }
+    if (c.oldest !== undefined && !(isObj(c.oldest) && Object.entries(c.oldest).every(([k, x]) => KINDS.has(k) && int(x)))) return `${at}.oldest: expected {kind: start} items`;
     if (c.status !== null && !(typeof c.status === "string" && STATUSES.has(c.status))) return `${at}.status: expected null or a status`;
     if (!int(c.since)) return `${at}.since: expected an int`;
     for (const k of Object.keys(c)) if (!CLUSTER_KEYS.includes(k)) delete c[k];

@@ -19,6 +19,14 @@ export function fleetKeyBeside(stateKey: string): string {
   return slash < 0 ? FLEET_FILE : `${stateKey.slice(0, slash)}/${FLEET_FILE}`;
 }
 
+/** The board the scheduled run draws for the dashboard widget: `board.html` beside the state. */
+export const BOARD_FILE = "board.html";
+
+export function boardKeyBeside(stateKey: string): string {
+  const slash = stateKey.lastIndexOf("/");
+  return slash < 0 ? BOARD_FILE : `${stateKey.slice(0, slash)}/${BOARD_FILE}`;
+}
+
 export function fleetBeside(state: Location): Location {
   if (state.kind === "s3") return { kind: "s3", bucket: state.bucket, key: fleetKeyBeside(state.key) };
   return { kind: "file", path: fleetKeyBeside(state.path) };

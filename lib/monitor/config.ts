@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
-import { fleetKeyBeside } from "../fleet/location";
+import { boardKeyBeside, fleetKeyBeside } from "../fleet/location";
 import { validateEtlPolicy, type SourceMode } from "../federated/policy";
 import { DEFAULT_POLICY, parseClusterOverrides, parseReplicaLabels, validatePolicy, type Policy } from "../policy/policy";
 
@@ -13,6 +13,8 @@ export interface MonitorConfig {
   stateKey: string;
   /** The fleet config object in the state bucket (expected clusters, thresholds, silences). */
   fleetConfigKey: string;
+  /** The board the run draws for the dashboard widget, beside the state (state/board.html). */
+  boardKey: string;
   alertTopicArn: string;
   metricNamespace: string;
   perClusterMetrics: boolean;
@@ -44,6 +46,7 @@ const Env = z.object({
   STATE_BUCKET: nonEmpty,
   STATE_KEY: nonEmpty.default("state/blockwatch.json"),
   FLEET_CONFIG_KEY: nonEmpty.optional(),
+  BOARD_KEY: nonEmpty.optional(),
   ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
   METRIC_NAMESPACE: nonEmpty.default("Blockwatch"),
   PER_CLUSTER_METRICS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
@@ -128,6 +131,7 @@ export function configFromEnv(env: Record<string, string | undefined>): MonitorC
     stateBucket: e.STATE_BUCKET,
     stateKey: e.STATE_KEY,
     fleetConfigKey: e.FLEET_CONFIG_KEY ?? fleetKeyBeside(e.STATE_KEY),
+    boardKey: e.BOARD_KEY ?? boardKeyBeside(e.STATE_KEY),
     alertTopicArn: e.ALERT_TOPIC_ARN,
     metricNamespace: e.METRIC_NAMESPACE,
     perClusterMetrics: e.PER_CLUSTER_METRICS,

@@ -7,6 +7,7 @@ import { S3Bucket } from "../bucket/s3";
 import { BucketError } from "../bucket/bucket";
 import { cloudWatchSink } from "../metrics/cloudwatch-sink";
 import { S3StateStore } from "../state/s3-store";
+import { publishBoard } from "../board/published";
 import type { MonitorConfig } from "./config";
 import { jsonLogger, type Logger } from "./log";
 import { runMonitor } from "./run";
@@ -108,6 +109,10 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
       log,
       clock,
       fleet: { name: fleetObject.name, load: async () => (await fleetObject.load()).text },
+      board: {
+        location: `s3://${config.thanosBucket}/${config.thanosPrefix ? config.thanosPrefix + "/" : ""}`,
+        publish: (html: string) => publishBoard(bounded(clients.stateS3, runEnd.signal), config.stateBucket, config.boardKey, html),
+      },
     };
     try {
       const summary = await runMonitor(deps, started, {
@@ -135,6 +140,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
         alert: summary.alert,
         metrics: summary.metrics,
         stateAttempts: summary.stateAttempts,
+        board: summary.board,
         durationMs: clock() - started,
       });
       return { status: r.complete ? "complete" : "partial", clusters: r.clusters.length };

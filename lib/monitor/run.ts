@@ -16,6 +16,7 @@ import type { StateStore } from "../state/store";
 import { readFleetConfig, type FleetSource } from "../fleet/read";
 import type { Logger } from "./log";
 import type { SourceMode } from "../federated/policy";
+import { widgetBoardHtml } from "../board/published";
 
 export interface MonitorDeps {
   bucket: BucketReader;
@@ -27,6 +28,14 @@ export interface MonitorDeps {
   clock: () => number;
   /** The fleet config object (expected clusters, thresholds, silences); absent: none. */
   fleet?: FleetSource;
+  /** Where the run writes the dashboard's board (drawn once a run, not once a view); absent: not drawn. */
+  board?: BoardSink;
+}
+
+export interface BoardSink {
+  /** Where the blocks are (s3://bucket/prefix/), as the board names it. */
+  location: string;
+  publish(html: string): Promise<void>;
 }
 
 export interface MonitorOptions {
@@ -46,6 +55,8 @@ export interface MonitorOptions {
 
 export interface RunSummary {
   report: Report;
+  /** The board written for the dashboard, or why not. */
+  board?: { written: boolean; bytes?: number; renderMs?: number; skipped?: string };
   alert: { published: boolean; failed: boolean; severity?: string };
   metrics: { sent: number; failed: number };
   stateAttempts: number;
@@ -66,6 +77,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   let failure: BucketError | null = null;
   let claim: { outbox: Outbox; notification: Notification } | null = null;
   let attempt = 0;
+  let judgedWith: Policy = opts.policy;
   // Read once a run: a bad object is reported and the run judges with the deployment's settings.
   const fleet = await readFleetConfig(deps.fleet ?? null, opts.policy, now);
   if (fleet.problem) log.log("error", "fleet config cannot be used; judging with the deployment's settings alone", { ...fleet.problem });
@@ -78,6 +90,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     failure = null;
     const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
     const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
+    judgedWith = policy;
     try {
       judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
       judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
@@ -135,7 +148,30 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     perClusterMetrics: opts.perClusterMetrics,
   });
   if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
-  return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt };
+  const board = deps.board ? await writeBoard(deps, report, judgement!.state, judgedWith, opts.deadline) : undefined;
+  return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt, ...(board ? { board } : {}) };
+}
+
+/**
+ * Draws the dashboard's board from what this run judged and saved, once, so that a view is one GET
+ * instead of a parse, judgement and drawing of the state. Last, and never fatal: a board not written
+ * (time ran out, S3 refused) leaves the widget drawing from the state, which is newer than the board.
+ */
+async function writeBoard(deps: MonitorDeps, report: Report, state: State, policy: Policy, deadline: number | undefined): Promise<NonNullable<RunSummary["board"]>> {
+  if (deadline !== undefined && deps.clock() > deadline) {
+    deps.log.log("warn", "board not drawn: the run is past its listing deadline; the widget draws it from the state", {});
+    return { written: false, skipped: "past the deadline" };
+  }
+  try {
+    const started = deps.clock();
+    const html = widgetBoardHtml({ report, state, policy, location: deps.board!.location, drawnBy: "run" });
+    const renderMs = deps.clock() - started;
+    await deps.board!.publish(html);
+    return { written: true, bytes: Buffer.byteLength(html), renderMs };
+  } catch (err) {
+    deps.log.log("error", "board not written; the widget draws it from the state", { error: errorText(err) });
+    return { written: false, skipped: errorText(err) };
+  }
 }
 
 /** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */

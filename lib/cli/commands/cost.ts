@@ -10,7 +10,8 @@ Estimates blockwatch's monthly AWS cost (Lambda, S3 requests, CloudWatch metrics
 dashboard, alarms, logs, SNS) from its request model and AWS list prices (lib/cost/prices.ts).
 
 Options:
-  --clusters N[,N...]             clusters watched; several (10,100,1000) print one table row each
+  --clusters N[,N...]             Thanos clusters watched; several (10,100,1000) print one table row each
+  --etl-clusters N                Kubecost 2.x Federated ETL clusters besides them (default 0; a cluster in both counts in both)
   --schedule RATE                 rate(2 hours) (default), rate(30 minutes), or a duration: 1h
   --per-cluster-metrics BOOL      false (default) or true: 5 CloudWatch metrics per cluster
   --board-views N                 views (and auto-refreshes) of the dashboard's board a month (default ${DEFAULT_COST_INPUTS.boardViewsPerMonth})
@@ -25,6 +26,7 @@ export async function cost(args: string[]): Promise<number> {
     args,
     {
       clusters: { type: "string" },
+      "etl-clusters": { type: "string" },
       schedule: { type: "string" },
       "per-cluster-metrics": { type: "string" },
       memory: { type: "string" },
@@ -70,6 +72,11 @@ export async function cost(args: string[]): Promise<number> {
   if (streams !== undefined) inputs.streamsPerCluster = streams;
   const alerts = number("alerts-per-month", values["alerts-per-month"], 0);
   if (alerts !== undefined) inputs.alertsPerMonth = alerts;
+  const etl = number("etl-clusters", values["etl-clusters"], 0);
+  if (etl !== undefined) {
+    if (!Number.isInteger(etl)) throw new UsageError("--etl-clusters must be a whole number of at least 0");
+    inputs.etlClusters = etl;
+  }
   const views = number("board-views", values["board-views"], 0);
   if (views !== undefined) inputs.boardViewsPerMonth = views;
   if (values["free-tier"]) inputs.freeTier = true;

@@ -66,7 +66,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (values.state) await saveStateFile(values.state, state);
 
   // A run that started from a saved state read only what was new: draw what the state keeps.
-  const common = { report, policy, location: bucket.location };
+  const common = { report, policy, location: bucket.location, etl: state.etl ?? null };
   const board = prev.cursor === null ? boardFromBlocks({ ...common, blocks }) : boardFromState({ ...common, state });
   const page = renderBoard(board);
   const tmp = `${out}.tmp-${process.pid}`;
