@@ -81,10 +81,14 @@ function dashboardBody(cfg) {
       },
     }),
     runWidget(cfg, 12, 16, 'Successful runs', 'Sum', [['RunSucceeded', 'runs', COLORS.ok]]),
-    // The Lambda's own Duration metric: free, unlike a custom one.
-    widget(18, 16, 6, 6, metricProps(cfg, 'Run duration', {
+    // The Lambda's own Duration and Errors metrics: free, unlike custom ones. Failed runs are shown
+    // here rather than alarmed on: the not-reporting alarm covers runs that keep failing.
+    widget(18, 16, 6, 6, metricProps(cfg, 'Run duration and failures', {
       stat: 'Maximum',
-      metrics: [['AWS/Lambda', 'Duration', 'FunctionName', RUN_FUNCTION, { label: 'ms', color: COLORS.info }]],
+      metrics: [
+        ['AWS/Lambda', 'Duration', 'FunctionName', RUN_FUNCTION, { label: 'ms', color: COLORS.info }],
+        ['AWS/Lambda', 'Errors', 'FunctionName', RUN_FUNCTION, { label: 'failed runs', stat: 'Sum', yAxis: 'right', color: COLORS.stalled }],
+      ],
     })),
   ];
   // $0.30 a metric-month each, five per cluster: only when asked for (perClusterMetrics=true).

@@ -455,15 +455,11 @@ describe("alerting", () => {
     expect(hb(resB)).toMatchObject({ Namespace: "Kubecost/Blockwatch", Period: 3600, EvaluationPeriods: 3, AlarmActions: [EXISTING_TOPIC] });
   });
 
-  it("alarms on function errors", () => {
-    expect(resA.FunctionErrorsAlarm.Properties).toMatchObject({
-      Namespace: "AWS/Lambda",
-      MetricName: "Errors",
-      Dimensions: [{ Name: "FunctionName", Value: { Ref: "ScheduledLambdaFunction" } }],
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      Threshold: 1,
-      AlarmActions: [{ Ref: "AlertTopic" }],
-    });
+  it("has one alarm of its own by default (not reporting): failed runs are graphed on the dashboard, not alarmed on", () => {
+    const alarms = (res: Record<string, Json>) => Object.keys(res).filter((k) => (res[k] as { Type?: string }).Type === "AWS::CloudWatch::Alarm");
+    expect(alarms(resA)).toEqual(["MonitorNotReportingAlarm"]);
+    const body = JSON.stringify(resA.Dashboard ?? {});
+    expect(body).toContain("Errors");
   });
 
   it("adds the per-cluster Metrics Insights alarm only when asked", () => {

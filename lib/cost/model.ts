@@ -268,8 +268,8 @@ export function estimateCost(partial: Partial<CostInputs> & { clusters: number }
     {
       key: "alarms",
       label: "CloudWatch alarms",
-      quantity: "2 standard alarms (not reporting, errors)",
-      monthlyUsd: free ? 0 : 2 * C.alarmPerMonth,
+      quantity: "1 standard alarm (not reporting)",
+      monthlyUsd: free ? 0 : C.alarmPerMonth,
     },
     {
       key: "metricApi",

@@ -140,7 +140,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     await acknowledge(store, claim.outbox, alert.published, log, maxAttempts);
   }
 
-  // A run that could not read the bucket fails (the Lambda Errors alarm, no RunSucceeded heartbeat).
+  // A run that could not read the bucket fails (Lambda Errors, no RunSucceeded heartbeat: not reporting once it lasts).
   if (failure) throw failure;
   const report = judgement!.report;
   const metrics = await publishReportMetrics(report, deps.metrics, {

@@ -237,7 +237,7 @@ export const s3Unreadable: Scenario = {
       }
       ctx.faults += world.thanosProxy.totalInjected() - before;
       world.thanosProxy.clear();
-      ctx.check(!run.ok, `${label}: the handler throws (the Lambda Errors alarm)`);
+      ctx.check(!run.ok, `${label}: the handler throws (Lambda Errors; no heartbeat)`);
       ctx.check(heartbeats() === beats && world.recorder.data().length === metricsFrom, `${label}: no RunSucceeded heartbeat, no metric from a run that judged nothing`);
       ctx.check(run.logs.some((l) => l.level === "error" && l.msg === "run failed"), `${label}: logs "run failed"`);
       const now = await stateAt(ctx, key);
