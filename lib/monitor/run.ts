@@ -65,6 +65,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   let judgement: Judgement | null = null;
   let failure: BucketError | null = null;
   let claim: { outbox: Outbox; notification: Notification } | null = null;
+  let progressed = false;
   let attempt = 0;
   // Read once a run: a bad object is reported and the run judges with the deployment's settings.
   const fleet = await readFleetConfig(deps.fleet ?? null, opts.policy, now);
@@ -109,6 +110,11 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       }
     }
     const saved = await store.save(serializeState(next), stored.version);
+    // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
+    // time budget stopped still counts as alive when it saved progress (its cursor moved), so
+    // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
+    // not count: a monitor that never finishes trips the alarm.
+    progressed = judgement !== null && prev.ledger === null && next.cursor !== prev.cursor;
     if (saved.saved) break;
     if (attempt >= maxAttempts) throw new Error(`state changed under ${attempt} consecutive runs; giving up this run`);
     log.log("info", "state changed by a concurrent run; re-reading and re-applying", { attempt });
@@ -133,6 +139,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   const metrics = await publishReportMetrics(report, deps.metrics, {
     namespace: opts.metricNamespace,
     perClusterMetrics: opts.perClusterMetrics,
+    heartbeat: report.complete || progressed,
   });
   if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
   return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt };
