@@ -150,6 +150,7 @@ async function judgeBucket(
     listRequests: bucket.requests.listRequests - before.listRequests,
     getRequests: bucket.requests.getRequests - before.getRequests,
     durationMs: 0,
+    ...(mode === "federated-etl" ? {} : { peakBlocks: parts.peakBlocks }),
     ...(hourlyFilesListed === undefined ? {} : { hourlyFilesListed }),
   };
   const judgement = mergeSources(prev, thanos, etl, now, stats);

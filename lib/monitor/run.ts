@@ -73,8 +73,8 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   if (fleet.conflicts.length > 0) log.log("warn", "fleet config overrides deployment thresholds", { settings: fleet.conflicts.slice(0, 20) });
   for (;;) {
     attempt += 1;
-    const stored = await store.load();
-    const prev = await readState(stored.text, store, log, now);
+    // The document's text is not kept while the run goes on (5 MB at 10,000 clusters): only its version.
+    const { prev, version } = await loadState(store, log, now);
     judgement = null;
     failure = null;
     const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
@@ -109,7 +109,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
         next.outbox = null;
       }
     }
-    const saved = await store.save(serializeState(next), stored.version);
+    const saved = await store.save(serializeState(next), version);
     // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
     // time budget stopped still counts as alive when it saved progress (its cursor moved), so
     // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
@@ -143,6 +143,11 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   });
   if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
   return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt };
+}
+
+async function loadState(store: StateStore, log: Logger, now: number): Promise<{ prev: State; version: string | null }> {
+  const stored = await store.load();
+  return { prev: await readState(stored.text, store, log, now), version: stored.version };
 }
 
 /** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */
