@@ -271,7 +271,11 @@ the bucket at T1:
 Each run is its own process. Its peak RSS is its own \`VmHWM\` (not \`ru_maxrss\`, which on Linux also holds the RSS
 of the bench process it was forked from); the aws-cli's is the largest of its processes (GNU time). Memory as a
 Lambda sees it: the steady-state run again inside a cgroup v1 memory group of 128 MiB (and of serverless.yml's
-\`memorySize\`) with V8's old space capped at 90% of it; the cgroup's charged peak is reported.
+\`memorySize\`) with V8's old space capped at 90% of it; the cgroup's charged peak is reported. In the memory
+scenario the first run at T0 is made as the deployed function makes it: in a cgroup of \`memorySize\`, with the
+function's \`timeout\` as its time budget (the handler's clock runs in real time), again from the saved state
+until a run completes; its runs, their heartbeats (\`RunSucceeded\` data received) and the cgroup's peak are
+reported.
 S3 requests are counted by the server as it receives them (a Fastify hook in fauxqs), per bucket, not by the
 client. fauxqs lists by sorting the whole bucket with \`localeCompare\` on every request (≈150 ms a page at 300k
 objects, not S3's byte order); the bench serves ListObjectsV2 from a sorted key index with the same semantics
@@ -292,7 +296,24 @@ last listing at most one page past its end. A compact record of the prefixes alr
 ~7 bytes a prefix) keeps GETs at exactly one per new block, the bulk of the requests and of the cost. Earlier
 versions listed only from 3 hours behind the cursor (4 pages at 1,000 clusters) and missed late uploads.
 
-**Memory at 10,000 clusters.** The first measurement missed: the saved state was ~11 MB of JSON (1.1 KB a
+**Memory that grows with streams, not blocks (issue 9 part 7).** The first run held every block of the lookback
+before judging: at 10,000 clusters (280,070 prefixes at T0) it peaked at 1,022 MiB RSS (894 MiB of JS heap), four
+times the deployed 256 MB. A run now reads the lookback in parts of at most 4,000 meta.json
+(lib/engine/check.ts \`BLOCKS_PER_PART\`; the page that crosses the budget is read whole, no page is fetched
+for nothing) and folds each part into the state before it reads the next, as if each part were a run of its own:
+the property the stateful-equals-stateless tests pin (a run with state reaches the verdict of a run without
+state). The report comes from the last fold, judged against the state the run began with (cluster transitions,
+new clusters) with the run's uploads summed; later parts do not look at pending prefixes and finding blocks again
+and do not list again what the run listed moments before. \`stats.peakBlocks\` says how many blocks a run held at
+once; test/late-uploads.test.ts runs every replay in parts of 3 blocks (same report, same state) and fails if
+the first run of an 18,000-block bucket holds more than one part. A first run its time budget stops saves its
+progress and, while no run has completed yet, sends the \`RunSucceeded\` heartbeat when its cursor moved, so the
+"not reporting" alarm (no \`RunSucceeded\` in 3 schedule intervals) stays quiet while it catches up
+(test/first-run-heartbeat.test.ts; the fault suite's time-budget scenario). For the steady state, the seen
+record is decoded and joined into arrays sized once (a doubling builder and a JS order array held it up to
+three times) and the state text is not kept while the run goes on.
+
+**Memory at 10,000 clusters, before.** The first measurement missed: the saved state was ~11 MB of JSON (1.1 KB a
 cluster, 70% of it 26 hours of level-1 block ranges kept for overlap detection, ~13 \`[ulid, minTime, maxTime]\`
 a stream), and a run held it several times at once (the text, the parsed previous state, a new state in which
 evaluate() copied every stream's arrays, the text written back), next to the ~60 MB Node and the bundle take
@@ -301,9 +322,9 @@ validates in place instead of through zod (whose output was a second, larger cop
 27 MB); the overlap memory is 8h instead of 26h (two Prometheus servers on one label set both ship every 2h, so
 their newest blocks overlap within hours; ~4 ranges a stream), which halves the state to 540 bytes a cluster;
 and evaluate() shares the streams no block touched with the previous state instead of copying them. The run
-now completes inside 128 MiB, with little headroom (peak 127 MiB charged): \`serverless.yml\` deploys 256 MB.
-Left: runMonitor keeping the state text alive while it runs (5 MB) and zod's classic build in the bundle
-(444 KB, every locale); zod/mini would lower the baseline and the cold start.
+then completed inside 128 MiB, with little headroom (peak 127 MiB charged): \`serverless.yml\` deploys 256 MB.
+Left: zod's classic build in the bundle (444 KB, every locale); zod/mini would lower the baseline and the cold
+start.
 
 **List pipelining.** The scan now asks for the next LIST page while it reads the current page's meta.json, so a
 LIST round trip no longer adds to each page of a first run (53 pages at 1,000 clusters).
