@@ -81,7 +81,9 @@ async function judgeBucket(
     for (;;) {
       const scanned = await scanBucket(reader, state, now, policy, {
         ...opts,
-        maxBlocks: opts.maxBlocks ?? BLOCKS_PER_PART,
+        // At least a block per stream the state knows: the run already holds O(streams), and a
+        // steady-state run (one new block a stream) stays one part instead of three evaluations.
+        maxBlocks: opts.maxBlocks ?? Math.max(BLOCKS_PER_PART, Object.keys(state.streams).length),
         relistBefore: prev.cursor,
         recheck: parts.parts === 0,
       });
