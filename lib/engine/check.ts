@@ -18,7 +18,8 @@ export interface CheckOptions extends ScanOptions {
 }
 
 /**
- * meta.json reads folded into the state at a time. A run holds the blocks of one part of the
+ * meta.json reads folded into the state at a time (or one per stream the state knows, if more).
+ * A run holds the blocks of one part of the
  * lookback (a few MB) instead of all of it: a first run at 10,000 clusters read 280,000 blocks and
  * peaked at 1 GB. Large enough that a steady-state run at 1,000 clusters is one part.
  */
