@@ -14,6 +14,8 @@ export interface LambdaBuild {
   options: BuildOptions;
   entry: string;
   memorySize: number;
+  /** The function's timeout (s): the time budget of one run. */
+  timeout: number;
   architecture: string;
 }
 
@@ -34,6 +36,7 @@ export function lambdaBuild(root: string): LambdaBuild {
   let esb: Record<string, unknown> = FALLBACK;
   let handler = "handlers/scheduled.handler";
   let memorySize = 256;
+  let timeout = 300;
   let architecture = "arm64";
   let source = "fallback (no serverless.yml): esbuild minify, platform node, target node22, cjs, mainFields module,main, SDK bundled";
   if (existsSync(file)) {
@@ -41,7 +44,7 @@ export function lambdaBuild(root: string): LambdaBuild {
     const doc = parse(readFileSync(file, "utf8"), { logLevel: "error" }) as {
       custom?: { esbuild?: Record<string, unknown> };
       functions?: Record<string, { handler?: string }>;
-      provider?: { memorySize?: number; architecture?: string };
+      provider?: { memorySize?: number; timeout?: number; architecture?: string };
     };
     if (doc.custom?.esbuild) {
       esb = doc.custom.esbuild;
@@ -49,6 +52,7 @@ export function lambdaBuild(root: string): LambdaBuild {
     }
     handler = Object.values(doc.functions ?? {})[0]?.handler ?? handler;
     memorySize = doc.provider?.memorySize ?? memorySize;
+    timeout = doc.provider?.timeout ?? timeout;
     architecture = doc.provider?.architecture ?? architecture;
   }
   const ext = typeof esb.outputFileExtension === "string" ? esb.outputFileExtension : ".js";
@@ -67,7 +71,7 @@ export function lambdaBuild(root: string): LambdaBuild {
   };
   const base = handler.slice(0, handler.lastIndexOf("."));
   const entry = [".ts", ".mts", ".js"].map((e) => base + e).find((f) => existsSync(join(root, f))) ?? `${base}.ts`;
-  return { source, options, entry, memorySize, architecture };
+  return { source, options, entry, memorySize, timeout, architecture };
 }
 
 export interface BundleFigures {

@@ -71,7 +71,21 @@ if (custom) {
   if (!values.quick) {
     scenarios.push({ key: "full", spec: { name: "full", clusters: 1000, days: 21, runs, concurrency, awsCliRuns: 0, steadyOnly: false, lambdaMemoryMb: [128] } });
     if (memoryClusters > 0) {
-      scenarios.push({ key: "memory", spec: { name: "memory", clusters: memoryClusters, days: 2, runs, concurrency, awsCliRuns: 0, steadyOnly: true, lambdaMemoryMb: [...new Set([128, lambdaBuild(root).memorySize])] } });
+      const lb = lambdaBuild(root);
+      scenarios.push({
+        key: "memory",
+        spec: {
+          name: "memory",
+          clusters: memoryClusters,
+          days: 2,
+          runs,
+          concurrency,
+          awsCliRuns: 0,
+          steadyOnly: true,
+          lambdaMemoryMb: [...new Set([128, lb.memorySize])],
+          firstRunAsLambda: { memoryMb: lb.memorySize, budgetMs: lb.timeout * 1000 },
+        },
+      });
     }
   }
 }

@@ -29,6 +29,11 @@ export interface RunnerInput {
   expected: string[];
   concurrency: number;
   perClusterMetrics: boolean;
+  /**
+   * The Lambda's time budget (ms; its timeout): the handler's clock then runs in real time from
+   * `now`, so the run stops listing where a Lambda would. Absent: 15 minutes, a clock fixed at `now`.
+   */
+  remainingMs?: number;
 }
 
 export interface RunnerOutput {
@@ -85,9 +90,11 @@ async function blockwatch(): Promise<RunnerOutput> {
       else if (level === "error" || level === "warn") process.stderr.write(`${level}: ${msg} ${JSON.stringify(fields).slice(0, 500)}\n`);
     },
   };
-  const handler = makeHandler(config, clients, log, () => input.now);
+  const t0 = performance.now();
+  const clock = input.remainingMs === undefined ? () => input.now : () => input.now + Math.round(performance.now() - t0);
+  const handler = makeHandler(config, clients, log, clock);
   const started = performance.now();
-  await handler({}, { getRemainingTimeInMillis: () => 900_000 });
+  await handler({}, { getRemainingTimeInMillis: () => input.remainingMs ?? 900_000 });
   const wallMs = performance.now() - started;
   return { wallMs, maxRssBytes: 0, heapPeakBytes: 0, logged };
 }

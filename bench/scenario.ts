@@ -24,6 +24,31 @@ export interface ScenarioSpec {
   steadyOnly: boolean;
   /** Also run the steady state inside memory cgroups of these sizes (MiB), like Lambdas of that memory. */
   lambdaMemoryMb?: number[];
+  /**
+   * The first run at T0 as the deployed Lambda makes it: inside a memory cgroup of this size, with
+   * the function's time budget (ms), run again from its saved state until a run completes.
+   */
+  firstRunAsLambda?: { memoryMb: number; budgetMs: number };
+}
+
+/** The first run at T0 made as the deployed Lambda would make it (ScenarioSpec.firstRunAsLambda). */
+export interface FirstRunAsLambda {
+  memoryMb: number;
+  budgetMs: number;
+  nodeFlags: string[];
+  /** Runs until one completed (each from the state the one before saved). */
+  runs: number;
+  completed: boolean;
+  wallMs: number[];
+  /** Whether each run sent the RunSucceeded heartbeat (the "not reporting" alarm's metric). */
+  heartbeats: boolean[];
+  cgroupMaxBytes: number | null;
+  maxRssBytes: number;
+  list: number;
+  get: number;
+  /** The most blocks a run held at once (the engine's parts, lib/engine/check.ts). */
+  peakBlocks?: number;
+  failure?: string;
 }
 
 export interface Limited {
@@ -69,6 +94,7 @@ export interface ScenarioResult {
   delta: { newPrefixes: number; newSidecarPrefixes: number; puts: number; removes: number };
   floor: { list: number; get: number; total: number };
   firstAtT0: Measure;
+  firstAsLambda?: FirstRunAsLambda;
   /** The steady state inside a memory cgroup (spec.lambdaMemoryMb); null where cgroups are unavailable. */
   limited?: Limited[] | null;
   measures: Partial<Record<Approach, Measure>>;
@@ -213,10 +239,52 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
 
     // The first run at T0: it makes the state the steady-state run starts from.
     log(`[${spec.name}] first run at T0 (no state)`);
-    const r0 = await runNode(input("blockwatch", t0));
-    const s0 = stateVerdicts();
+    let firstAtT0: Measure;
+    let firstAsLambda: FirstRunAsLambda | undefined;
+    const asLambda = spec.firstRunAsLambda;
+    if (asLambda) {
+      // As the deployed function makes it: its memory, its time budget, again and again from the
+      // state saved until a run completes (the runs are back to back here, 2h apart on AWS).
+      const cgroup = memoryCgroup(asLambda.memoryMb);
+      const nodeFlags = [`--max-old-space-size=${Math.floor(asLambda.memoryMb * 0.9)}`];
+      const one: One[] = [];
+      const fl: FirstRunAsLambda = { ...asLambda, nodeFlags, runs: 0, completed: false, wallMs: [], heartbeats: [], cgroupMaxBytes: cgroup ? 0 : null, maxRssBytes: 0, list: 0, get: 0 };
+      try {
+        while (!fl.completed && fl.runs < 20) {
+          if (cgroup) writeFileSync(join(cgroup, "memory.max_usage_in_bytes"), "0");
+          const mark = metrics.heartbeats;
+          let r: Awaited<ReturnType<typeof runNode>>;
+          try {
+            r = await runNode({ ...input("blockwatch", t0), remainingMs: asLambda.budgetMs }, cgroup ? { cgroup, nodeFlags } : undefined);
+          } catch (err) {
+            fl.failure = (err as Error).message.slice(0, 200);
+            break;
+          } finally {
+            if (cgroup) fl.cgroupMaxBytes = Math.max(fl.cgroupMaxBytes!, Number(readFileSync(join(cgroup, "memory.max_usage_in_bytes"), "utf8")));
+          }
+          fl.runs += 1;
+          fl.wallMs.push(r.out.wallMs);
+          fl.heartbeats.push(metrics.heartbeats > mark);
+          fl.maxRssBytes = Math.max(fl.maxRssBytes, r.out.maxRssBytes);
+          fl.list += r.thanos.list;
+          fl.get += r.thanos.get + r.thanos.head;
+          const logged = r.out.logged as { complete?: boolean; requests?: { peakBlocks?: number } } | undefined;
+          fl.completed = logged?.complete === true;
+          fl.peakBlocks = Math.max(fl.peakBlocks ?? 0, logged?.requests?.peakBlocks ?? 0);
+          one.push({ ...r, verdicts: stateVerdicts().verdicts });
+          log(`[${spec.name}] first run as a ${asLambda.memoryMb} MB Lambda, run ${fl.runs}: ${fl.completed ? "complete" : "stopped by its time budget"}, ${(r.out.wallMs / 1000).toFixed(1)} s, heartbeat ${fl.heartbeats.at(-1) ? "sent" : "not sent"}`);
+        }
+      } finally {
+        if (cgroup) rmdirSync(cgroup);
+      }
+      firstAsLambda = fl;
+      if (!fl.completed) throw new Error(`the first run did not complete as a ${asLambda.memoryMb} MB Lambda in ${fl.runs} runs${fl.failure ? `: ${fl.failure}` : ""}`);
+      firstAtT0 = { ...summarize(one), runs: fl.runs, list: fl.list, get: fl.get, head: 0 };
+    } else {
+      const r0 = await runNode(input("blockwatch", t0));
+      firstAtT0 = summarize([{ ...r0, verdicts: stateVerdicts().verdicts }]);
+    }
     const stateT0 = server.read(STATE, STATE_KEY)!;
-    const firstAtT0 = summarize([{ ...r0, verdicts: s0.verdicts }]);
 
     // Two hours of uploads (and the compactor's work) land.
     const d = delta(fleet, t0, t1);
@@ -346,6 +414,7 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
       delta: { newPrefixes: d.newPrefixes, newSidecarPrefixes: d.newSidecarPrefixes, puts: d.put.length, removes: d.remove.length },
       floor,
       firstAtT0,
+      ...(firstAsLambda ? { firstAsLambda } : {}),
       limited,
       measures,
       agreement: { clusters: Object.keys(verdicts.steady ?? {}).length, compared, disagreements: dis },

@@ -254,11 +254,13 @@ export interface MetricsEndpoint {
   endpoint: string;
   calls: number;
   data: number;
+  /** RunSucceeded data received (the heartbeat the "not reporting" alarm watches). */
+  heartbeats: number;
   close(): Promise<void>;
 }
 
 export async function startMetricsEndpoint(): Promise<MetricsEndpoint> {
-  const state = { calls: 0, data: 0 };
+  const state = { calls: 0, data: 0, heartbeats: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -266,9 +268,10 @@ export async function startMetricsEndpoint(): Promise<MetricsEndpoint> {
       let body: Buffer = Buffer.concat(chunks);
       if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
       try {
-        const doc = JSON.parse(body.toString("utf8")) as { MetricData?: unknown[] };
+        const doc = JSON.parse(body.toString("utf8")) as { MetricData?: { MetricName?: string }[] };
         state.calls++;
         state.data += doc.MetricData?.length ?? 0;
+        state.heartbeats += doc.MetricData?.filter((d) => d.MetricName === "RunSucceeded").length ?? 0;
       } catch {
         state.calls++;
       }
@@ -285,6 +288,9 @@ export async function startMetricsEndpoint(): Promise<MetricsEndpoint> {
     },
     get data() {
       return state.data;
+    },
+    get heartbeats() {
+      return state.heartbeats;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -5,11 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { blockObjects, makeUlid, seededRandom, type BlockSpec, type BucketObject } from "../lib/demo/bucket-objects";
 import { BLOCK_MS, HOUR, sidecarBlocks } from "../lib/demo/fleet";
-import { checkBucket } from "../lib/engine/check";
+import { BLOCKS_PER_PART, checkBucket } from "../lib/engine/check";
 import type { Report } from "../lib/health/report";
 import { DEFAULT_POLICY, type Policy } from "../lib/policy/policy";
 import { MemoryBucket } from "../lib/simulate/memory-bucket";
-import { emptyState, parseState, serializeState } from "../lib/state/state";
+import { emptyState, parseState, serializeState, type State } from "../lib/state/state";
 import { ulidMs } from "./support/fleet";
 
 const MIN = 60_000;
@@ -30,6 +30,20 @@ interface Replay {
   stateless: Report[];
   /** meta.json reads of each stateful run, and the prefixes that appeared since the run before. */
   reads: { metaRead: number; newPrefixes: number }[];
+  /** The most blocks a stateful run held at once. */
+  peakBlocks: number[];
+}
+
+/** A report without its run statistics (requests, time): what reading in parts must not change. */
+function judged(r: Report) {
+  const { stats: _s, ...rest } = r;
+  return rest;
+}
+
+/** A state with each stream's remembered ranges in ULID order (the order they were folded in is no fact). */
+function settled(state: State) {
+  const streams = Object.fromEntries(Object.entries(state.streams).map(([k, v]) => [k, { ...v, ranges: [...v.ranges].sort((a, b) => (a[0] < b[0] ? -1 : 1)) }]));
+  return { ...state, streams };
 }
 
 /**
@@ -37,13 +51,13 @@ interface Replay {
  * their mtime; each run with the state of the one before (saved and parsed, as the Lambda does)
  * and, beside it, a run without state over the same bucket.
  */
-async function replay(objects: BucketObject[], runs: number, every = 2 * HOUR): Promise<Replay> {
+async function replay(objects: BucketObject[], runs: number, every = 2 * HOUR, partBlocks = 3): Promise<Replay> {
   const bucket = new MemoryBucket();
   const jitter = seededRandom(7);
   const sorted = [...objects].sort((a, b) => a.mtime - b.mtime);
   let next = 0;
   let state = emptyState();
-  const out: Replay = { reports: [], stateless: [], reads: [] };
+  const out: Replay = { reports: [], stateless: [], reads: [], peakBlocks: [] };
   const seenPrefixes = new Set<string>();
   for (let i = 0; i < runs; i++) {
     const now = T0 + i * every + Math.round((jitter() - 0.5) * 60_000);
@@ -55,7 +69,14 @@ async function replay(objects: BucketObject[], runs: number, every = 2 * HOUR): 
       if (!seenPrefixes.has(prefix)) newPrefixes++, seenPrefixes.add(prefix);
     }
     const stateful = await checkBucket(bucket, state, now, policy, { concurrency: 8 });
-    const stateless = await checkBucket(bucket, emptyState(), now, policy, { concurrency: 8 });
+    // Without state, the whole lookback folded at once: the reference the runs in parts must meet.
+    const stateless = await checkBucket(bucket, emptyState(), now, policy, { concurrency: 8, maxBlocks: Infinity });
+    // The same run read in parts of a few blocks: the same report and the same state, block for block.
+    const parted = await checkBucket(bucket, state, now, policy, { concurrency: 8, maxBlocks: partBlocks });
+    expect(judged(parted.report), `run ${i} in parts of ${partBlocks}`).toEqual(judged(stateful.report));
+    expect(settled(parted.state), `run ${i} in parts of ${partBlocks}: state`).toEqual(settled(stateful.state));
+    expect(parted.parts.peakBlocks).toBeLessThanOrEqual(partBlocks + 1000);
+    out.peakBlocks.push(stateful.parts.peakBlocks);
     state = parseState(serializeState(stateful.state));
     out.reports.push(stateful.report);
     out.stateless.push(stateless.report);
@@ -182,8 +203,11 @@ describe("a large bucket listed in parallel slices", () => {
         return i >= 0 && b.uploadTime > T0 - (i + 2) * 24 * HOUR && b.uploadTime <= T0 + 3 * HOUR ? { ...b, uploadTime: T0 + 3 * HOUR + 1000 } : b;
       }),
     );
-    const r = await replay(objects, 3);
+    const r = await replay(objects, 3, 2 * HOUR, 1_500);
     expectStatefulEqualsStateless(r);
+    // The first run folds the lookback in parts: it never holds every block (a page past the budget at most).
+    expect(r.reads[0]!.metaRead).toBeGreaterThan(3 * BLOCKS_PER_PART);
+    expect(r.peakBlocks[0]).toBeLessThan(BLOCKS_PER_PART + 1000);
     const [first, , third] = r.reports;
     expect(first!.clusters.filter((c) => c.status === "stalled").map((c) => c.cluster).sort()).toEqual(stuck);
     expect(third!.clusters.filter((c) => c.status !== "ok")).toEqual([]);

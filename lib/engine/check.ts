@@ -18,13 +18,27 @@ export interface CheckOptions extends ScanOptions {
 }
 
 /**
+ * meta.json reads folded into the state at a time (or one per stream the state knows, if more).
+ * A run holds the blocks of one part of the
+ * lookback (a few MB) instead of all of it: a first run at 10,000 clusters read 280,000 blocks and
+ * peaked at 1 GB. Large enough that a steady-state run at 1,000 clusters is one part.
+ */
+export const BLOCKS_PER_PART = 4_000;
+
+/** How the run's blocks were held: `peakBlocks` is the most held at once (at most about BLOCKS_PER_PART). */
+export interface PartStats {
+  parts: number;
+  peakBlocks: number;
+}
+
+/**
  * One check of the bucket: read what is new, then judge. Shared by the CLI and the Lambda. The
  * Thanos half (scanBucket, evaluate) and the Federated ETL half (lib/federated) run side by side and
  * meet here, in the merge.
  */
-export async function checkBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: CheckOptions): Promise<Judgement> {
-  const { state, report } = await inspectBucket(bucket, prev, now, policy, opts);
-  return { state, report };
+export async function checkBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: CheckOptions): Promise<Judgement & { parts: PartStats }> {
+  const { state, report, parts } = await judgeBucket(bucket, prev, now, policy, opts, false);
+  return { state, report, parts };
 }
 
 /** `checkBucket`, also returning the blocks this run read (a run without state reads every block of the lookback: the board draws them). */
@@ -35,6 +49,18 @@ export async function inspectBucket(
   policy: Policy,
   opts: CheckOptions,
 ): Promise<Judgement & { blocks: ObservedBlock[] }> {
+  const { state, report, blocks } = await judgeBucket(bucket, prev, now, policy, opts, true);
+  return { state, report, blocks };
+}
+
+async function judgeBucket(
+  bucket: BucketReader,
+  prev: State,
+  now: number,
+  policy: Policy,
+  opts: CheckOptions,
+  keepBlocks: boolean,
+): Promise<Judgement & { blocks: ObservedBlock[]; parts: PartStats }> {
   const started = performance.now();
   const before = { ...bucket.requests };
   const mode = opts.source ?? "auto";
@@ -43,24 +69,60 @@ export async function inspectBucket(
   let prefixesListed = 0;
   let metaRead = 0;
   let sawFederated = false;
-  let blocks: ObservedBlock[] = [];
+  const blocks: ObservedBlock[] = [];
+  const parts: PartStats = { parts: 0, peakBlocks: 0 };
   if (mode !== "federated-etl") {
     const reader = mode === "auto" ? watchTopLevel(bucket, (names) => (sawFederated ||= names.includes(FEDERATED_ROOT.slice(0, -1)))) : bucket;
-    const scanned = await scanBucket(reader, prev, now, policy, opts);
-    const { prefixesListed: p, metaRead: m, ...observed } = scanned;
-    prefixesListed = p;
-    metaRead = m;
-    blocks = observed.blocks;
-    // Once a day, after the scan: the judgement of new blocks never waits for it.
-    let retention;
-    if (observed.complete && retentionDue(prev, now, policy)) {
-      try {
-        retention = (await readRetention(bucket, now, policy, opts)) ?? undefined;
-      } catch {
-        retention = undefined; // the scan read the bucket: a failure here is retried by the next run
+    // The lookback is read in parts of at most BLOCKS_PER_PART blocks, each folded into the state
+    // before the next is read, as if each part were a run of its own (a run with state reaches the
+    // verdict of a run without state). The report is that of the last fold, judged against the
+    // state the run began with (cluster transitions, new clusters), with this run's uploads summed.
+    let state = prev;
+    const uploaded = new Map<string, { blocks: number; bytes: number }>();
+    for (;;) {
+      const scanned = await scanBucket(reader, state, now, policy, {
+        ...opts,
+        // At least a block per stream the state knows: the run already holds O(streams), and a
+        // steady-state run (one new block a stream) stays one part instead of three evaluations.
+        maxBlocks: opts.maxBlocks ?? Math.max(BLOCKS_PER_PART, Object.keys(state.streams).length),
+        relistBefore: prev.cursor,
+        recheck: parts.parts === 0,
+      });
+      const { prefixesListed: p, metaRead: m, more, ...observed } = scanned;
+      parts.parts += 1;
+      parts.peakBlocks = Math.max(parts.peakBlocks, observed.blocks.length + observed.corrupt.length);
+      prefixesListed += p;
+      metaRead += m;
+      if (keepBlocks) for (const b of observed.blocks) blocks.push(b);
+      const last = !more;
+      // Once a day, after the scan: the judgement of new blocks never waits for it.
+      let retention;
+      if (last && observed.complete && retentionDue(prev, now, policy)) {
+        try {
+          retention = (await readRetention(bucket, now, policy, opts)) ?? undefined;
+        } catch {
+          retention = undefined; // the scan read the bucket: a failure here is retried by the next run
+        }
+      }
+      const base = last && parts.parts > 1 ? { ...state, cursor: prev.cursor, clusters: prev.clusters } : state;
+      thanos = evaluate(base, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
+      if (last) break;
+      for (const c of thanos.report.clusters) {
+        if (c.blocksUploaded === 0 && c.bytesUploaded === 0) continue;
+        const u = uploaded.get(c.cluster) ?? { blocks: 0, bytes: 0 };
+        u.blocks += c.blocksUploaded;
+        u.bytes += c.bytesUploaded;
+        uploaded.set(c.cluster, u);
+      }
+      state = thanos.state;
+    }
+    for (const c of thanos!.report.clusters) {
+      const u = uploaded.get(c.cluster);
+      if (u) {
+        c.blocksUploaded += u.blocks;
+        c.bytesUploaded += u.bytes;
       }
     }
-    thanos = evaluate(prev, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
   }
 
   let etl: EtlJudgement | null = null;
@@ -91,10 +153,11 @@ export async function inspectBucket(
     listRequests: bucket.requests.listRequests - before.listRequests,
     getRequests: bucket.requests.getRequests - before.getRequests,
     durationMs: 0,
+    ...(mode === "federated-etl" ? {} : { peakBlocks: parts.peakBlocks }),
     ...(hourlyFilesListed === undefined ? {} : { hourlyFilesListed }),
   };
   const judgement = mergeSources(prev, thanos, etl, now, stats);
   if (late && readEtl) judgement.report.complete = false;
   judgement.report.stats.durationMs = Math.round(performance.now() - started);
-  return { ...judgement, blocks };
+  return { ...judgement, blocks, parts };
 }

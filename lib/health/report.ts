@@ -168,6 +168,11 @@ export interface RunStats {
   listRequests: number;
   getRequests: number;
   durationMs: number;
+  /**
+   * The most blocks the run held at once: it folds the lookback into its state in parts
+   * (lib/engine/check.ts BLOCKS_PER_PART), so this stays near one part however large the bucket.
+   */
+  peakBlocks?: number;
   /** Federated ETL hourly file names listed (absent when that source did not run). */
   hourlyFilesListed?: number;
 }

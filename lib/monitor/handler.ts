@@ -136,7 +136,7 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
           overlaps: r.overlaps.length,
           newClusters: r.newClusters.length,
         },
-        requests: { list: r.stats.listRequests, get: r.stats.getRequests, prefixesListed: r.stats.prefixesListed, metaRead: r.stats.metaRead },
+        requests: { list: r.stats.listRequests, get: r.stats.getRequests, prefixesListed: r.stats.prefixesListed, metaRead: r.stats.metaRead, peakBlocks: r.stats.peakBlocks },
         alert: summary.alert,
         metrics: summary.metrics,
         stateAttempts: summary.stateAttempts,

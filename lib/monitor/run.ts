@@ -76,6 +76,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   let judgement: Judgement | null = null;
   let failure: BucketError | null = null;
   let claim: { outbox: Outbox; notification: Notification } | null = null;
+  let progressed = false;
   let attempt = 0;
   let judgedWith: Policy = opts.policy;
   // Read once a run: a bad object is reported and the run judges with the deployment's settings.
@@ -84,8 +85,8 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   if (fleet.conflicts.length > 0) log.log("warn", "fleet config overrides deployment thresholds", { settings: fleet.conflicts.slice(0, 20) });
   for (;;) {
     attempt += 1;
-    const stored = await store.load();
-    const prev = await readState(stored.text, store, log, now);
+    // The document's text is not kept while the run goes on (5 MB at 10,000 clusters): only its version.
+    const { prev, version } = await loadState(store, log, now);
     judgement = null;
     failure = null;
     const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
@@ -121,7 +122,14 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
         next.outbox = null;
       }
     }
-    const saved = await store.save(serializeState(next), stored.version);
+    const saved = await store.save(serializeState(next), version);
+    // The states are done with once saved (tens of MB at 10,000 clusters): only the report goes on.
+    if (saved.saved && judgement) judgement = { report: judgement.report, state: null as unknown as State };
+    // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
+    // time budget stopped still counts as alive when it saved progress (its cursor moved), so
+    // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
+    // not count: a monitor that never finishes trips the alarm.
+    progressed = judgement !== null && prev.ledger === null && next.cursor !== prev.cursor;
     if (saved.saved) break;
     if (attempt >= maxAttempts) throw new Error(`state changed under ${attempt} consecutive runs; giving up this run`);
     log.log("info", "state changed by a concurrent run; re-reading and re-applying", { attempt });
@@ -146,6 +154,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   const metrics = await publishReportMetrics(report, deps.metrics, {
     namespace: opts.metricNamespace,
     perClusterMetrics: opts.perClusterMetrics,
+    heartbeat: report.complete || progressed,
   });
   if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
   const board = deps.board ? await writeBoard(deps, report, judgement!.state, judgedWith, opts.deadline) : undefined;
@@ -172,6 +181,11 @@ async function writeBoard(deps: MonitorDeps, report: Report, state: State, polic
     deps.log.log("error", "board not written; the widget draws it from the state", { error: errorText(err) });
     return { written: false, skipped: errorText(err) };
   }
+}
+
+async function loadState(store: StateStore, log: Logger, now: number): Promise<{ prev: State; version: string | null }> {
+  const stored = await store.load();
+  return { prev: await readState(stored.text, store, log, now), version: stored.version };
 }
 
 /** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */

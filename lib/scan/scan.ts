@@ -17,9 +17,27 @@ export interface ScanOptions {
   /** Wall-clock time (ms, per `clock`) after which no new page is started; progress is kept. */
   deadline?: number;
   clock?: () => number;
+  /**
+   * meta.json reads after which no new page is started: the scan stops as at its deadline, with
+   * `more` set, and the engine folds what was read before it reads on (lib/engine/check.ts), so a
+   * run holds the blocks of one part of the lookback at a time, not all of it.
+   */
+  maxBlocks?: number;
+  /**
+   * The cursor the run began with (undefined: prev.cursor). Once the new part is read, the window up
+   * to it is listed again for late uploads; what this run already listed after it is not.
+   */
+  relistBefore?: string | null;
+  /** Look again at the previous state's pending prefixes and finding blocks (false: a later part of one run did). */
+  recheck?: boolean;
 }
 
-export type ScanResult = Omit<Observation, "stats"> & { prefixesListed: number; metaRead: number };
+export type ScanResult = Omit<Observation, "stats"> & {
+  prefixesListed: number;
+  metaRead: number;
+  /** Stopped at `maxBlocks` (not at the deadline): fold what was read and scan on from the state. */
+  more: boolean;
+};
 
 /**
  * Reads what is new in the bucket since the previous state: the imperative shell around the pure
@@ -48,6 +66,8 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const claimed = new Set<string>();
   let cursor = prev.cursor;
   let complete = true;
+  let more = false;
+  const budgetSpent = () => opts.maxBlocks !== undefined && metaRead >= opts.maxBlocks;
   let prefixesListed = 0;
   let metaRead = 0;
 
@@ -94,6 +114,12 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const scanSlice = async (after: string, until: string | null): Promise<Builder> => {
     const seen = new Builder();
     let last: string | null = null;
+    // What this slice does not get to stays as read before: the next part or run continues there.
+    const keepRest = () => {
+      const from = last === null ? ulidTime(after) : ulidTime(last) + 1;
+      before.forEachBetween(from, until === null ? null : ulidTime(until), (time, hash, tag) => seen.push(time, hash, tag));
+      return seen;
+    };
     // The next page is requested while this one's meta.json are read: a LIST round trip per page
     // no longer adds to the run's time. A prefetched page is only used after the deadline check.
     const pages = bucket.listTopLevel(after)[Symbol.asyncIterator]();
@@ -109,21 +135,21 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
       if (opts.deadline !== undefined && clock() > opts.deadline) {
         complete = false;
         void pages.return?.(undefined)?.catch(() => {});
-        // What this slice did not get to stays as read before: the next run continues there.
-        const from = last === null ? ulidTime(after) : ulidTime(last) + 1;
-        before.forEachBetween(from, until === null ? null : ulidTime(until), (time, hash, tag) => seen.push(time, hash, tag));
-        return seen;
+        return keepRest();
       }
       const page = until === null ? got.value : got.value.filter((n) => n < until);
       const ended = page.length < got.value.length;
-      if (!ended) nextPage = fetchPage();
-      else void pages.return?.(undefined)?.catch(() => {});
       prefixesListed += page.length;
       const names = page.filter(isUlid);
       const tags = names.map((n) => before.tag(n));
+      const toRead = names.filter((n, i) => !(tags[i]! >= 0 || pendingBefore.has(n) || claimed.has(n)));
+      // The last page of this part when its reads spend the block budget: no page is fetched for nothing.
+      const stopAfter = !ended && opts.maxBlocks !== undefined && metaRead + toRead.length >= opts.maxBlocks;
+      if (!ended && !stopAfter) nextPage = fetchPage();
+      else void pages.return?.(undefined)?.catch(() => {});
       await Promise.all(
-        names.map((n, i) =>
-          tags[i]! >= 0 || pendingBefore.has(n) || claimed.has(n) || !claimed.add(n)
+        toRead.map((n) =>
+          claimed.has(n) || !claimed.add(n)
             ? undefined
             : limit(async () => {
                 if (!(await read(n))) await inspectIncomplete(n);
@@ -137,6 +163,12 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
         last = n;
       }
       if (ended) break;
+      if (stopAfter || budgetSpent()) {
+        if (!stopAfter) void pages.return?.(undefined)?.catch(() => {});
+        complete = false;
+        more = true;
+        return keepRest();
+      }
     }
     return seen;
   };
@@ -146,25 +178,31 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   // ULIDs, in slices listed in parallel. A run out of time has read every new ULID first.
   const resumeAt = prev.cursor !== null && prev.cursor > horizon ? prev.cursor : horizon;
   const parts = [await scanSlice(resumeAt, null)];
-  if (resumeAt !== horizon && complete) {
-    const relistUntil = ulidFloor(ulidTime(resumeAt) + 1); // the cursor's millisecond included
+  // The window listed before this run began: up to the cursor it started from (a later part of
+  // one run has listed the rest moments ago).
+  const began = opts.relistBefore === undefined ? prev.cursor : opts.relistBefore;
+  const relistEnd = began !== null && began > horizon ? (began < resumeAt ? began : resumeAt) : null;
+  const keepBetween = (fromMs: number, untilMs: number) => before.forEachBetween(fromMs, untilMs, (time, hash, tag) => parts[0]!.push(time, hash, tag));
+  if (resumeAt !== horizon && complete && relistEnd !== null) {
+    const relistUntil = ulidFloor(ulidTime(relistEnd) + 1); // the cursor's millisecond included
     parts.unshift(...(await Promise.all(planSlices(before, horizon, relistUntil).map((s) => scanSlice(s.after, s.until)))));
+    if (relistEnd < resumeAt) keepBetween(ulidTime(relistEnd) + 1, ulidTime(resumeAt) + 1);
   } else if (resumeAt !== horizon) {
-    before.forEachBetween(horizonMs, ulidTime(resumeAt) + 1, (time, hash, tag) => parts[0]!.push(time, hash, tag));
+    keepBetween(horizonMs, ulidTime(resumeAt) + 1);
   }
 
   // Earlier prefixes without meta.json: still uploading, completed, aborted or deleted since?
-  await forEachLimit(
-    prev.pending.filter((p) => ulidTime(p.block) >= horizonMs),
-    opts.concurrency,
-    (p) => inspectIncomplete(p.block),
-  );
+  // (A later part of one run carries the pending prefixes the earlier parts found.)
+  const recheck = opts.recheck ?? true;
+  const pendingInWindow = prev.pending.filter((p) => ulidTime(p.block) >= horizonMs);
+  if (recheck) await forEachLimit(pendingInWindow, opts.concurrency, (p) => inspectIncomplete(p.block));
+  else pending.push(...pendingInWindow);
 
   // Blocks of earlier findings: marked for deletion or deleted since? Then they are findings no more
   // (a run without state would not see them); chunks left without meta.json are an incomplete prefix.
   const readNow = new Set([...blocks.map((b) => b.ulid), ...corrupt.map((c) => c.block)]);
   const findingBlocks = new Set(
-    [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.ranges.map((r) => r[0]))].filter(
+    (!recheck ? [] : [...prev.corrupt.map((c) => c.block), ...prev.unlabeled.map((u) => u.block), ...Object.values(prev.overlaps).flatMap((o) => o.ranges.map((r) => r[0]))]).filter(
       (b) => !readNow.has(b) && ulidTime(b) >= horizonMs,
     ),
   );
@@ -224,7 +262,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
 
   // An empty listing still proves there is nothing before the horizon to come back for.
   if (cursor === null && complete) cursor = horizon;
-  return { cursor, complete, seen: seen.encode(), blocks, corrupt, pending, forgotten, prefixesListed, metaRead };
+  return { cursor, complete, more: more && !(opts.deadline !== undefined && clock() > opts.deadline), seen: seen.encode(), blocks, corrupt, pending, forgotten, prefixesListed, metaRead };
 }
 
 /** A record the state holds; one that cannot be decoded is read again from the bucket (once). */

@@ -26,7 +26,8 @@ export class SeenPrefixes {
   static decode(text: string): SeenPrefixes {
     if (text === "") return SeenPrefixes.empty();
     const bytes = Buffer.from(text, "base64");
-    const b = new Builder();
+    // Sized once: an entry takes at least 7 bytes (a growing builder held up to twice the record).
+    const b = new Builder(Math.max(1, Math.floor(bytes.length / 7)));
     let i = 0;
     let time = 0;
     while (i < bytes.length) {
@@ -110,10 +111,16 @@ export class SeenPrefixes {
 
 /** Collects prefixes in ULID order (one builder per listing slice, joined in slice order). */
 export class Builder {
-  private times = new Float64Array(1024);
-  private hashes = new Uint32Array(1024);
-  private tags = new Uint16Array(1024);
+  private times: Float64Array;
+  private hashes: Uint32Array;
+  private tags: Uint16Array;
   private n = 0;
+
+  constructor(capacity = 1024) {
+    this.times = new Float64Array(capacity);
+    this.hashes = new Uint32Array(capacity);
+    this.tags = new Uint16Array(capacity);
+  }
 
   add(ulid: string, tag: number): void {
     this.push(ulidTime(ulid), hashOf(ulid), tag);
@@ -138,7 +145,7 @@ export class Builder {
 
   /** Joins builders of consecutive ULID ranges into one record, sorted. */
   static join(parts: readonly Builder[]): SeenPrefixes {
-    const all = new Builder();
+    const all = new Builder(Math.max(1, parts.reduce((n, p) => n + p.n, 0)));
     for (const p of parts) for (let k = 0; k < p.n; k++) all.push(p.times[k]!, p.hashes[k]!, p.tags[k]!);
     return all.build();
   }
@@ -146,13 +153,18 @@ export class Builder {
   build(): SeenPrefixes {
     // Names arrive in ULID order, which is (time, random) order but not (time, hash) order within
     // one millisecond: sort the few ties.
-    const order = [...Array(this.n).keys()];
     let sorted = true;
     for (let k = 1; k < this.n && sorted; k++) {
       const [t0, t1] = [this.times[k - 1]!, this.times[k]!];
       if (t1 < t0 || (t1 === t0 && this.hashes[k]! <= this.hashes[k - 1]!)) sorted = false;
     }
-    if (!sorted) order.sort((a, b) => this.times[a]! - this.times[b]! || this.hashes[a]! - this.hashes[b]!);
+    if (sorted) {
+      // The common case (a decoded record, one listing): no order array, no copy beyond the exact size.
+      return new SeenPrefixes(this.times.slice(0, this.n), this.hashes.slice(0, this.n), this.tags.slice(0, this.n), this.n);
+    }
+    const order = new Uint32Array(this.n);
+    for (let k = 0; k < this.n; k++) order[k] = k;
+    order.sort((a, b) => this.times[a]! - this.times[b]! || this.hashes[a]! - this.hashes[b]!);
     const times = new Float64Array(this.n);
     const hashes = new Uint32Array(this.n);
     const tags = new Uint16Array(this.n);
