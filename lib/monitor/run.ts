@@ -123,8 +123,9 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       }
     }
     const saved = await store.save(serializeState(next), version);
-    // The states are done with once saved (tens of MB at 10,000 clusters): only the report goes on.
-    if (saved.saved && judgement) judgement = { report: judgement.report, state: null as unknown as State };
+    // The states are done with once saved (tens of MB at 10,000 clusters): only the report goes on,
+    // and the engine state too when the run draws the dashboard's board from it.
+    if (saved.saved && judgement && !deps.board) judgement = { report: judgement.report, state: null as unknown as State };
     // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
     // time budget stopped still counts as alive when it saved progress (its cursor moved), so
     // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
