@@ -75,7 +75,7 @@ export const freshness: Rule<Draft> = {
       const status = statusForLag(now - fresh, t);
       const crossed = status === "stalled" ? fresh + t.stallAfterMs : status === "late" ? fresh + t.lateAfterMs : now;
       const since = sinceFor(name, status, crossed);
-      const uploads = members.flatMap((s) => s.tops.map((t) => t[3])).filter((x): x is number => x !== null);
+      const uploads = members.map(newestUpload).filter((x): x is number => x !== null);
       clusters[name] = { status, since };
       verdicts.push({
         cluster: name,
@@ -109,6 +109,13 @@ export const freshness: Rule<Draft> = {
 };
 
 /** The entry with the greatest value, the newest ULID on a tie. */
+/** The stream's latest sidecar/receive upload (ms), or null: compactor blocks carry none. */
+export function newestUpload(s: Pick<StreamState, "tops">): number | null {
+  let newest: number | null = null;
+  for (const t of s.tops) if (t[3] !== null && (newest === null || t[3] > newest)) newest = t[3];
+  return newest;
+}
+
 function newestBy<T extends TopBlock>(entries: readonly T[], value: (t: T) => number): T {
   return entries.reduce((best, t) => (value(t) > value(best) || (value(t) === value(best) && t[0] > best[0]) ? t : best));
 }
