@@ -73,68 +73,25 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
   const maxAttempts = opts.maxAttempts ?? 5;
   const inflightMs = opts.inflightMs ?? 15 * 60_000;
 
-  let judgement: Judgement | null = null;
-  let failure: BucketError | null = null;
-  let claim: { outbox: Outbox; notification: Notification } | null = null;
-  let progressed = false;
-  let attempt = 0;
-  let judgedWith: Policy = opts.policy;
   // Read once a run: a bad object is reported and the run judges with the deployment's settings.
   const fleet = await readFleetConfig(deps.fleet ?? null, opts.policy, now);
   if (fleet.problem) log.log("error", "fleet config cannot be used; judging with the deployment's settings alone", { ...fleet.problem });
   if (fleet.conflicts.length > 0) log.log("warn", "fleet config overrides deployment thresholds", { settings: fleet.conflicts.slice(0, 20) });
+  let tried: Attempt;
+  let attempt = 0;
   for (;;) {
     attempt += 1;
-    // The document's text is not kept while the run goes on (5 MB at 10,000 clusters): only its version.
-    const { prev, version } = await loadState(store, log, now);
-    judgement = null;
-    failure = null;
-    const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
-    const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
-    judgedWith = policy;
-    try {
-      judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
-      judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
-    } catch (err) {
-      // The bucket could not be read: nothing is judged, the engine state stays as it was.
-      if (!(err instanceof BucketError)) throw err;
-      failure = err;
-    }
-
-    const inflight = prev.outbox && now - prev.outbox.claimedAt < inflightMs ? prev.outbox : null;
-    const next: State = judgement ? judgement.state : { ...prev };
-    claim = null;
-    if (inflight) {
-      // Another run is publishing right now: its notification covers this news; if it fails, the next run re-decides.
-      next.ledger = prev.ledger;
-      next.outbox = inflight;
-    } else {
-      const decision = judgement
-        ? decideFleetAlerts(prev.ledger, judgement.report, now, policy, fleetConfig, fleet.problem)
-        : decideBucketFailure(prev.ledger, { kind: failure!.kind, reason: failure!.message }, now, opts.policy);
-      if (decision.notification) {
-        const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };
-        claim = { outbox, notification: decision.notification };
-        next.ledger = prev.ledger;
-        next.outbox = outbox;
-      } else {
-        next.ledger = decision.ledgerAfterPublish;
-        next.outbox = null;
-      }
-    }
-    const saved = await store.save(serializeState(next), version);
-    // The states are done with once saved (tens of MB at 10,000 clusters): only the report goes on,
-    // and the engine state too when the run draws the dashboard's board from it.
-    if (saved.saved && judgement && !deps.board) judgement = { report: judgement.report, state: null as unknown as State };
-    // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
-    // time budget stopped still counts as alive when it saved progress (its cursor moved), so
-    // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
-    // not count: a monitor that never finishes trips the alarm.
-    progressed = judgement !== null && prev.ledger === null && next.cursor !== prev.cursor;
-    if (saved.saved) break;
+    tried = await judgeAndSave(deps, now, opts, fleet, inflightMs);
+    if (tried.saved) break;
     if (attempt >= maxAttempts) throw new Error(`state changed under ${attempt} consecutive runs; giving up this run`);
     log.log("info", "state changed by a concurrent run; re-reading and re-applying", { attempt });
   }
+  const { failure, claim, progressed, judgedWith, savedVersion } = tried;
+  const judgement = tried.judgement;
+  // The saved state (tens of MB at 10,000 clusters) is kept only while something still needs it:
+  // settling a claimed alert (re-written from it) and drawing the dashboard's board.
+  let next: State | null = tried.next;
+  tried = null as unknown as Attempt;
 
   const alert: RunSummary["alert"] = { published: false, failed: false };
   if (claim) {
@@ -146,8 +103,9 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       alert.failed = true;
       log.log("error", "alert publish failed; it will be decided again next run", { error: errorText(err) });
     }
-    await acknowledge(store, claim.outbox, alert.published, log, maxAttempts);
+    await acknowledge(store, { state: next!, version: savedVersion }, claim.outbox, alert.published, log, maxAttempts);
   }
+  if (!deps.board) next = null;
 
   // A run that could not read the bucket fails (Lambda Errors, no RunSucceeded heartbeat: not reporting once it lasts).
   if (failure) throw failure;
@@ -158,8 +116,87 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     heartbeat: report.complete || progressed,
   });
   if (metrics.failed > 0) log.log("error", "some metrics were not published", { failed: metrics.failed, errors: metrics.errors.slice(0, 5) });
-  const board = deps.board ? await writeBoard(deps, report, judgement!.state, judgedWith, opts.deadline) : undefined;
+  const board = deps.board ? await writeBoard(deps, report, next!, judgedWith, opts.deadline) : undefined;
   return { report, alert, metrics: { sent: metrics.sent, failed: metrics.failed }, stateAttempts: attempt, ...(board ? { board } : {}) };
+}
+
+/** One attempt at a run: its judgement and decisions, saved unless a concurrent run wrote first. */
+interface Attempt {
+  saved: boolean;
+  /** The version the state was saved at (null: unknown, or not saved). */
+  savedVersion: string | null;
+  judgement: { report: Report } | null;
+  failure: BucketError | null;
+  claim: { outbox: Outbox; notification: Notification } | null;
+  /** A first run that saved progress without completing: it still sends the heartbeat. */
+  progressed: boolean;
+  judgedWith: Policy;
+  /** The state as saved. */
+  next: State;
+}
+
+/**
+ * Reads the state, checks the bucket, decides what to tell and saves, claiming the notification.
+ * The previous state lives only in here: released before the next one is written out, it does not
+ * sit beside it for the rest of the run.
+ */
+async function judgeAndSave(
+  deps: MonitorDeps,
+  now: number,
+  opts: MonitorOptions,
+  fleet: Awaited<ReturnType<typeof readFleetConfig>>,
+  inflightMs: number,
+): Promise<Attempt> {
+  const { store, log } = deps;
+  // The document's text is not kept while the run goes on (13 MB at 10,000 clusters): only its version.
+  const loaded = await loadState(store, log, now);
+  const version = loaded.version;
+  let prev: State | null = loaded.prev;
+  loaded.prev = null as unknown as State;
+  const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
+  const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
+  let judgement: Judgement | null = null;
+  let failure: BucketError | null = null;
+  try {
+    judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
+    judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
+  } catch (err) {
+    // The bucket could not be read: nothing is judged, the engine state stays as it was.
+    if (!(err instanceof BucketError)) throw err;
+    failure = err;
+  }
+
+  const inflight = prev.outbox && now - prev.outbox.claimedAt < inflightMs ? prev.outbox : null;
+  const next: State = judgement ? judgement.state : { ...prev };
+  let claim: Attempt["claim"] = null;
+  if (inflight) {
+    // Another run is publishing right now: its notification covers this news; if it fails, the next run re-decides.
+    next.ledger = prev.ledger;
+    next.outbox = inflight;
+  } else {
+    const decision = judgement
+      ? decideFleetAlerts(prev.ledger, judgement.report, now, policy, fleetConfig, fleet.problem)
+      : decideBucketFailure(prev.ledger, { kind: failure!.kind, reason: failure!.message }, now, opts.policy);
+    if (decision.notification) {
+      const outbox = { id: randomUUID(), claimedAt: now, ledgerAfter: decision.ledgerAfterPublish! };
+      claim = { outbox, notification: decision.notification };
+      next.ledger = prev.ledger;
+      next.outbox = outbox;
+    } else {
+      next.ledger = decision.ledgerAfterPublish;
+      next.outbox = null;
+    }
+  }
+  // A first run over a large bucket takes several runs (nothing decided yet: no ledger): one its
+  // time budget stopped still counts as alive when it saved progress (its cursor moved), so
+  // "not reporting" does not fire on day one. Once a run has completed, an incomplete one does
+  // not count: a monitor that never finishes trips the alarm.
+  const progressed = judgement !== null && prev.ledger === null && next.cursor !== prev.cursor;
+  prev = null;
+  const report = judgement ? { report: judgement.report } : null;
+  judgement = null;
+  const saved = await store.save(serializeState(next), version);
+  return { saved: saved.saved, savedVersion: saved.saved ? saved.version : null, judgement: report, failure, claim, progressed, judgedWith: policy, next };
 }
 
 /**
@@ -202,8 +239,17 @@ async function readState(text: string | null, store: StateStore, log: Logger, no
   }
 }
 
-/** Settles the claimed notification: the ledger advances only if it was published. */
-async function acknowledge(store: StateStore, outbox: Outbox, published: boolean, log: Logger, maxAttempts: number) {
+/**
+ * Settles the claimed notification: the ledger advances only if it was published. The state this
+ * run saved is written again with it, if no run wrote since; otherwise the document is read again.
+ */
+async function acknowledge(store: StateStore, mine: { state: State; version: string | null }, outbox: Outbox, published: boolean, log: Logger, maxAttempts: number) {
+  const settle = (state: State) => {
+    if (published) state.ledger = outbox.ledgerAfter;
+    state.outbox = null;
+    return serializeState(state);
+  };
+  if (mine.version !== null && (await store.save(settle(mine.state), mine.version)).saved) return;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const stored = await store.load();
     if (stored.text === null) return;
@@ -214,9 +260,7 @@ async function acknowledge(store: StateStore, outbox: Outbox, published: boolean
       return;
     }
     if (state.outbox?.id !== outbox.id) return; // settled or replaced meanwhile
-    if (published) state.ledger = outbox.ledgerAfter;
-    state.outbox = null;
-    if ((await store.save(serializeState(state), stored.version)).saved) return;
+    if ((await store.save(settle(state), stored.version)).saved) return;
   }
   log.log("warn", "could not record the alert outcome; a later run settles it", { outbox: outbox.id });
 }
