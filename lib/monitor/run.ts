@@ -11,7 +11,7 @@ import type { Report } from "../health/report";
 import { publishReportMetrics } from "../metrics/publish";
 import type { MetricsSink } from "../metrics/sink";
 import type { Policy } from "../policy/policy";
-import { StateCorruptError, emptyState, parseState, serializeState, type Outbox, type State } from "../state/state";
+import { StateCorruptError, emptyState, parseState, serializeStateBytes, type Outbox, type State } from "../state/state";
 import type { StateStore } from "../state/store";
 import { readFleetConfig, type FleetSource } from "../fleet/read";
 import type { Logger } from "./log";
@@ -86,7 +86,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     if (attempt >= maxAttempts) throw new Error(`state changed under ${attempt} consecutive runs; giving up this run`);
     log.log("info", "state changed by a concurrent run; re-reading and re-applying", { attempt });
   }
-  const { failure, claim, progressed, judgedWith, savedVersion } = tried;
+  const { failure, claim, progressed, judgedWith, savedVersion, bytes } = tried;
   const judgement = tried.judgement;
   // The saved state (tens of MB at 10,000 clusters) is kept only while something still needs it:
   // settling a claimed alert (re-written from it) and drawing the dashboard's board.
@@ -103,7 +103,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
       alert.failed = true;
       log.log("error", "alert publish failed; it will be decided again next run", { error: errorText(err) });
     }
-    await acknowledge(store, { state: next!, version: savedVersion }, claim.outbox, alert.published, log, maxAttempts);
+    await acknowledge(store, { state: next!, version: savedVersion, bytes }, claim.outbox, alert.published, log, maxAttempts);
   }
   if (!deps.board) next = null;
 
@@ -133,6 +133,8 @@ interface Attempt {
   judgedWith: Policy;
   /** The state as saved. */
   next: State;
+  /** The length of the document read (to size the next one written). */
+  bytes: number;
 }
 
 /**
@@ -195,8 +197,8 @@ async function judgeAndSave(
   prev = null;
   const report = judgement ? { report: judgement.report } : null;
   judgement = null;
-  const saved = await store.save(serializeState(next), version);
-  return { saved: saved.saved, savedVersion: saved.saved ? saved.version : null, judgement: report, failure, claim, progressed, judgedWith: policy, next };
+  const saved = await store.save(serializeStateBytes(next, loaded.bytes), version);
+  return { saved: saved.saved, savedVersion: saved.saved ? saved.version : null, bytes: loaded.bytes, judgement: report, failure, claim, progressed, judgedWith: policy, next };
 }
 
 /**
@@ -221,9 +223,9 @@ async function writeBoard(deps: MonitorDeps, report: Report, state: State, polic
   }
 }
 
-async function loadState(store: StateStore, log: Logger, now: number): Promise<{ prev: State; version: string | null }> {
+async function loadState(store: StateStore, log: Logger, now: number): Promise<{ prev: State; version: string | null; bytes: number }> {
   const stored = await store.load();
-  return { prev: await readState(stored.text, store, log, now), version: stored.version };
+  return { prev: await readState(stored.text, store, log, now), version: stored.version, bytes: stored.text?.length ?? 0 };
 }
 
 /** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */
@@ -243,11 +245,11 @@ async function readState(text: string | null, store: StateStore, log: Logger, no
  * Settles the claimed notification: the ledger advances only if it was published. The state this
  * run saved is written again with it, if no run wrote since; otherwise the document is read again.
  */
-async function acknowledge(store: StateStore, mine: { state: State; version: string | null }, outbox: Outbox, published: boolean, log: Logger, maxAttempts: number) {
+async function acknowledge(store: StateStore, mine: { state: State; version: string | null; bytes: number }, outbox: Outbox, published: boolean, log: Logger, maxAttempts: number) {
   const settle = (state: State) => {
     if (published) state.ledger = outbox.ledgerAfter;
     state.outbox = null;
-    return serializeState(state);
+    return serializeStateBytes(state, mine.bytes);
   };
   if (mine.version !== null && (await store.save(settle(mine.state), mine.version)).saved) return;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {

@@ -26,11 +26,11 @@ export class MemoryStateStore implements StateStore {
     return { text: this.text, version: this.text === null ? null : `"v${this.version}"` };
   }
 
-  async save(text: string, version: string | null): Promise<SaveResult> {
+  async save(text: string | Uint8Array, version: string | null): Promise<SaveResult> {
     this.saves += 1;
     const current = this.text === null ? null : `"v${this.version}"`;
     if (version !== current) return { saved: false };
-    this.text = text;
+    this.text = typeof text === "string" ? text : Buffer.from(text).toString("utf8");
     this.version += 1;
     return { saved: true, version: `"v${this.version}"` };
   }

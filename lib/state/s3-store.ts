@@ -29,7 +29,7 @@ export class S3StateStore implements StateStore {
     }
   }
 
-  async save(text: string, version: string | null): Promise<SaveResult> {
+  async save(text: string | Uint8Array, version: string | null): Promise<SaveResult> {
     try {
       const out = await this.client.send(
         new PutObjectCommand({

@@ -10,7 +10,8 @@ export interface StoredState {
  */
 export interface StateStore {
   load(): Promise<StoredState>;
-  save(text: string, version: string | null): Promise<SaveResult>;
+  /** The document as text, or as its UTF-8 bytes (a large state is written without one big string). */
+  save(text: string | Uint8Array, version: string | null): Promise<SaveResult>;
   /** Keeps a damaged document beside the state, under a new name, before it is rebuilt. */
   setAside(text: string, suffix: string): Promise<string>;
 }
