@@ -10,7 +10,7 @@ import { runScenario, type ScenarioSpec } from "./scenario";
 import { startBenchServer, startMetricsEndpoint } from "./server";
 
 const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--days N] [--runs N] [--concurrency N]
-                       [--memory-clusters N] [--raw-fauxqs] [--no-write]
+                       [--memory-clusters N] [--raw-fauxqs] [--no-write] [--first-run-cache DIR]
 
   (no size flag)      quick + full size (1,000 clusters, 21 days, ~100k prefixes) + memory (10,000 clusters)
   --quick             the quick size only (4 clusters, 1 day, with the aws-cli script): under a minute
@@ -21,7 +21,9 @@ const USAGE = `Usage: npm run bench -- [--quick] [--clusters N] [--days N] [--ru
   --raw-fauxqs        serve ListObjectsV2 with fauxqs's own whole-bucket sort
   --only a,b          run only these of quick, full, memory (the others keep their saved figures)
   --from-results      measure nothing: rewrite docs/benchmarks.md from bench/results/
-  --no-write          print only; leave docs/benchmarks.md and bench/results/ alone`;
+  --no-write          print only; leave docs/benchmarks.md and bench/results/ alone
+  --first-run-cache DIR  keep each scenario's first run (state and figures) in DIR and take it from
+                      there on the next bench of the same size within 8 hours: for work on the steady state`;
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     "no-write": { type: "boolean" },
     only: { type: "string" },
     "from-results": { type: "boolean" },
+    "first-run-cache": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -94,6 +97,8 @@ if (values.only !== undefined) {
   const only = new Set(values.only.split(","));
   for (let i = scenarios.length - 1; i >= 0; i--) if (!only.has(scenarios[i]!.key)) scenarios.splice(i, 1);
 }
+
+if (values["first-run-cache"] !== undefined) for (const s of scenarios) s.spec.firstRunCache = resolve(values["first-run-cache"]);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const listing = values["raw-fauxqs"] ? "fauxqs" : "indexed";
