@@ -85,6 +85,8 @@ if (custom) {
           concurrency,
           awsCliRuns: 0,
           steadyOnly: true,
+          // As deployed: at 10,000 clusters per-cluster metrics would cost thousands of dollars a month.
+          perClusterMetrics: false,
           lambdaMemoryMb: [...new Set([128, lb.memorySize])],
           firstRunAsLambda: { memoryMb: lb.memorySize, budgetMs: lb.timeout * 1000 },
         },

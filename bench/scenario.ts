@@ -35,6 +35,8 @@ export interface ScenarioSpec {
    * without waiting for the first run again (at 10,000 clusters it takes half an hour).
    */
   firstRunCache?: string;
+  /** Per-cluster CloudWatch metrics on (default true); the memory scenario runs the deployed default, off. */
+  perClusterMetrics?: boolean;
 }
 
 /** The first run at T0 made as the deployed Lambda would make it (ScenarioSpec.firstRunAsLambda). */
@@ -187,7 +189,7 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
       now,
       expected: fleet.expected,
       concurrency: spec.concurrency,
-      perClusterMetrics: true,
+      perClusterMetrics: spec.perClusterMetrics ?? true,
     });
 
     let runNo = 0;

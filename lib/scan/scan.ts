@@ -51,7 +51,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   const clock = opts.clock ?? Date.now;
   const horizonMs = now - policy.lookbackMs;
   const horizon = ulidFloor(horizonMs);
-  const before = decodeSeen(prev.seen);
+  let before = decodeSeen(prev.seen);
   const pendingBefore = new Set(prev.pending.map((p) => p.block));
   // A future ULID (clock skew) must not carry the cursor past blocks still to come.
   const cursorCap = ulidFloor(now + 1);
@@ -112,7 +112,8 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
 
   /** Lists one slice of the window [after, until) and reads what is new in it. */
   const scanSlice = async (after: string, until: string | null): Promise<Builder> => {
-    const seen = new Builder();
+    // Sized by what the slice held last time (growing by doubling kept up to twice the record).
+    const seen = new Builder(before.countBetween(ulidTime(after), until === null ? null : ulidTime(until)) + 1024);
     let last: string | null = null;
     // What this slice does not get to stays as read before: the next part or run continues there.
     const keepRest = () => {
@@ -258,7 +259,8 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   // Pending prefixes that completed this run were read outside the listing: recorded too.
   const completed = new Builder();
   for (const [n, tag] of readTags) if (pendingBefore.has(n)) completed.add(n, tag);
-  const seen = Builder.join([...parts, completed]);
+  before = SeenPrefixes.empty(); // done with: not alive beside the new record while it is encoded
+  const seen = Builder.join([...parts.splice(0), completed]);
 
   // An empty listing still proves there is nothing before the horizon to come back for.
   if (cursor === null && complete) cursor = horizon;

@@ -26,8 +26,14 @@ export class SeenPrefixes {
   static decode(text: string): SeenPrefixes {
     if (text === "") return SeenPrefixes.empty();
     const bytes = Buffer.from(text, "base64");
-    // Sized once: an entry takes at least 7 bytes (a growing builder held up to twice the record).
-    const b = new Builder(Math.max(1, Math.floor(bytes.length / 7)));
+    // Counted first, so the arrays are made once at their exact size (a builder sized by a guess
+    // held the record twice while it was copied to its size: 8 MB at 10,000 clusters).
+    let count = 0;
+    for (let j = 0; j < bytes.length; count++) {
+      while (j < bytes.length && bytes[j]! >= 0x80) j++;
+      j += 7;
+    }
+    const b = new Builder(Math.max(1, count));
     let i = 0;
     let time = 0;
     while (i < bytes.length) {
@@ -49,7 +55,18 @@ export class SeenPrefixes {
   }
 
   encode(): string {
-    const out = Buffer.alloc(this.size * 13);
+    let bytes = 0;
+    let last = 0;
+    for (let k = 0; k < this.size; k++) {
+      let delta = this.times[k]! - last;
+      last = this.times[k]!;
+      bytes += 7;
+      while (delta >= 0x80) {
+        bytes++;
+        delta = Math.floor(delta / 128);
+      }
+    }
+    const out = Buffer.allocUnsafe(bytes);
     let o = 0;
     let prev = 0;
     for (let k = 0; k < this.size; k++) {
@@ -64,7 +81,7 @@ export class SeenPrefixes {
       out.writeUInt16LE(this.tags[k]!, o + 4);
       o += 6;
     }
-    return out.subarray(0, o).toString("base64");
+    return out.toString("base64");
   }
 
   /** The stream tag of a prefix read before, or -1 when it was not. */
@@ -75,14 +92,24 @@ export class SeenPrefixes {
 
   /** Every entry whose ULID time is in [fromMs, untilMs) (untilMs null: no end), in order. */
   forEachBetween(fromMs: number, untilMs: number | null, fn: (time: number, hash: number, tag: number) => void): void {
+    for (let k = this.rank(fromMs); k < this.size && (untilMs === null || this.times[k]! < untilMs); k++) fn(this.times[k]!, this.hashes[k]!, this.tags[k]!);
+  }
+
+  /** How many entries have a ULID time in [fromMs, untilMs) (untilMs null: no end). */
+  countBetween(fromMs: number, untilMs: number | null): number {
+    return (untilMs === null ? this.size : this.rank(untilMs)) - this.rank(fromMs);
+  }
+
+  /** The number of entries before the first whose ULID time is at least `ms`. */
+  private rank(ms: number): number {
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.times[mid]! < fromMs) lo = mid + 1;
+      if (this.times[mid]! < ms) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo; k < this.size && (untilMs === null || this.times[k]! < untilMs); k++) fn(this.times[k]!, this.hashes[k]!, this.tags[k]!);
+    return lo;
   }
 
   /** The ULID time of the entry at a rank (0 = oldest), for slicing the window by count. */
@@ -159,7 +186,9 @@ export class Builder {
       if (t1 < t0 || (t1 === t0 && this.hashes[k]! <= this.hashes[k - 1]!)) sorted = false;
     }
     if (sorted) {
-      // The common case (a decoded record, one listing): no order array, no copy beyond the exact size.
+      // The common case (a decoded record, joined listings): no order array; full arrays are kept
+      // as they are, others copied to their size (a view would keep the spare capacity alive).
+      if (this.n === this.times.length) return new SeenPrefixes(this.times, this.hashes, this.tags, this.n);
       return new SeenPrefixes(this.times.slice(0, this.n), this.hashes.slice(0, this.n), this.tags.slice(0, this.n), this.n);
     }
     const order = new Uint32Array(this.n);
