@@ -56,16 +56,7 @@ export class SeenPrefixes {
 
   encode(): string {
     let bytes = 0;
-    let last = 0;
-    for (let k = 0; k < this.size; k++) {
-      let delta = this.times[k]! - last;
-      last = this.times[k]!;
-      bytes += 7;
-      while (delta >= 0x80) {
-        bytes++;
-        delta = Math.floor(delta / 128);
-      }
-    }
+    for (let k = 0; k < this.size; k++) bytes += varintLength(this.times[k]! - (k === 0 ? 0 : this.times[k - 1]!)) + 6;
     const out = Buffer.allocUnsafe(bytes);
     let o = 0;
     let prev = 0;
@@ -207,6 +198,13 @@ export class Builder {
     }
     return new SeenPrefixes(times, hashes, tags, m);
   }
+}
+
+/** Bytes of a delta in the record's varint (7 bits a byte). */
+function varintLength(n: number): number {
+  let bytes = 1;
+  for (; n >= 0x80; n = Math.floor(n / 128)) bytes++;
+  return bytes;
 }
 
 /** FNV-1a of the ULID's random part (its last 16 characters). */
