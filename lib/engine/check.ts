@@ -15,6 +15,8 @@ import { watchTopLevel } from "./watch-top-level";
 export interface CheckOptions extends ScanOptions {
   /** Which layouts to read (default `auto`: Thanos blocks and Kubecost 2.x Federated ETL). */
   source?: SourceMode;
+  /** Called once a part is folded, before the next is read (the run's garbage collection). */
+  betweenParts?: () => void;
 }
 
 /**
@@ -35,9 +37,25 @@ export interface PartStats {
  * Thanos half (scanBucket, evaluate) and the Federated ETL half (lib/federated) run side by side and
  * meet here, in the merge.
  */
-export async function checkBucket(bucket: BucketReader, prev: State, now: number, policy: Policy, opts: CheckOptions): Promise<Judgement & { parts: PartStats }> {
+export async function checkBucket(bucket: BucketReader, prev: State | LentState, now: number, policy: Policy, opts: CheckOptions): Promise<Judgement & { parts: PartStats }> {
   const { state, report, parts } = await judgeBucket(bucket, prev, now, policy, opts, false);
   return { state, report, parts };
+}
+
+/**
+ * The previous state lent to the engine by a caller that keeps no other reference to it (the
+ * scheduled run). In a run of several parts the engine takes it out once the first is folded and
+ * keeps only what the report is judged against: the streams each later part replaces are then
+ * freed as the run goes on (at 10,000 clusters both generations cost 22 MiB each). `lent` is then
+ * null; until then, a caller whose check failed finds the state there.
+ */
+export interface LentState {
+  lent: State | null;
+}
+
+/** What a run still needs of the state it began with once its first part is folded: no streams, no record of prefixes. */
+export function judgedAgainst(prev: State): State {
+  return { ...prev, streams: {}, seen: "", pending: [], corrupt: [], unlabeled: [], overlaps: {} };
 }
 
 /** `checkBucket`, also returning the blocks this run read (a run without state reads every block of the lookback: the board draws them). */
@@ -54,13 +72,15 @@ export async function inspectBucket(
 
 async function judgeBucket(
   bucket: BucketReader,
-  prev: State,
+  given: State | LentState,
   now: number,
   policy: Policy,
   opts: CheckOptions,
   keepBlocks: boolean,
 ): Promise<Judgement & { blocks: ObservedBlock[]; parts: PartStats }> {
   const started = performance.now();
+  const lent = "lent" in given ? given : null;
+  let prev = lent ? lent.lent! : (given as State);
   const before = { ...bucket.requests };
   const mode = opts.source ?? "auto";
 
@@ -78,7 +98,9 @@ async function judgeBucket(
     // state the run began with (cluster transitions, new clusters), with this run's uploads summed.
     let state = prev;
     const uploaded = new Map<string, { blocks: number; bytes: number }>();
-    for (;;) {
+    let last = false;
+    // One part: scanned and judged in a frame of its own, so its blocks are garbage once it returns.
+    const foldPart = async (state: State): Promise<Judgement> => {
       const scanned = await scanBucket(reader, state, now, policy, {
         ...opts,
         // A fixed size, not one block per known stream: at 10,000 clusters parts of 11,000 blocks
@@ -93,7 +115,7 @@ async function judgeBucket(
       prefixesListed += p;
       metaRead += m;
       if (keepBlocks) for (const b of observed.blocks) blocks.push(b);
-      const last = !more;
+      last = !more;
       // Once a day, after the scan: the judgement of new blocks never waits for it.
       let retention;
       if (last && observed.complete && retentionDue(prev, now, policy)) {
@@ -104,8 +126,15 @@ async function judgeBucket(
         }
       }
       const base = last && parts.parts > 1 ? { ...state, cursor: prev.cursor, clusters: prev.clusters } : state;
-      thanos = evaluate(base, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
+      return evaluate(base, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
+    };
+    for (;;) {
+      thanos = await foldPart(state);
       if (last) break;
+      if (lent && lent.lent !== null) {
+        lent.lent = null;
+        prev = judgedAgainst(prev);
+      }
       for (const c of thanos.report.clusters) {
         if (c.blocksUploaded === 0 && c.bytesUploaded === 0) continue;
         const u = uploaded.get(c.cluster) ?? { blocks: 0, bytes: 0 };
@@ -114,6 +143,8 @@ async function judgeBucket(
         uploaded.set(c.cluster, u);
       }
       state = thanos.state;
+      thanos = null;
+      opts.betweenParts?.();
     }
     for (const c of thanos!.report.clusters) {
       const u = uploaded.get(c.cluster);

@@ -109,6 +109,8 @@ export function makeHandler(config: MonitorConfig, clients: MonitorClients, log:
       log,
       clock,
       fleet: { name: fleetObject.name, load: async () => (await fleetObject.load()).text },
+      // The Lambda runtime starts node with --expose-gc (and a heap sized to the function's memory).
+      collect: typeof globalThis.gc === "function" ? () => void globalThis.gc!() : undefined,
       board: {
         location: `s3://${config.thanosBucket}/${config.thanosPrefix ? config.thanosPrefix + "/" : ""}`,
         publish: (html: string) => publishBoard(bounded(clients.stateS3, runEnd.signal), config.stateBucket, config.boardKey, html),

@@ -5,7 +5,7 @@ import { mergeFleetPolicy } from "../fleet/merge";
 import { severityOf, type Notification } from "../alerts/notification";
 import type { AlertPublisher } from "../alerts/sns-publisher";
 import { BucketError, type BucketReader } from "../bucket/bucket";
-import { checkBucket } from "../engine/check";
+import { checkBucket, judgedAgainst, type LentState } from "../engine/check";
 import type { Judgement } from "../health/evaluate";
 import type { Report } from "../health/report";
 import { publishReportMetrics } from "../metrics/publish";
@@ -30,6 +30,12 @@ export interface MonitorDeps {
   fleet?: FleetSource;
   /** Where the run writes the dashboard's board (drawn once a run, not once a view); absent: not drawn. */
   board?: BoardSink;
+  /**
+   * A full garbage collection, run where the run has just let go of much (the document read, a
+   * part's blocks, the previous streams). The Lambda runtime starts node with --expose-gc; in
+   * 128 MB the collector otherwise let dead buffers and strings pile up past the limit.
+   */
+  collect?: () => void;
 }
 
 export interface BoardSink {
@@ -51,6 +57,8 @@ export interface MonitorOptions {
   inflightMs?: number;
   /** Conditional-write attempts before giving up on a contended state. */
   maxAttempts?: number;
+  /** meta.json reads folded at a time (default the engine's BLOCKS_PER_PART); tests set it small. */
+  blocksPerPart?: number;
 }
 
 export interface RunSummary {
@@ -153,20 +161,31 @@ async function judgeAndSave(
   // The document's text is not kept while the run goes on (13 MB at 10,000 clusters): only its version.
   const loaded = await loadState(store, log, now);
   const version = loaded.version;
-  let prev: State | null = loaded.prev;
+  // Lent to the engine, which lets go of its streams part by part; this run keeps what it decides with.
+  const lent: LentState = { lent: loaded.prev };
+  let prev: State | null = judgedAgainst(loaded.prev);
   loaded.prev = null as unknown as State;
+  deps.collect?.();
   const fleetConfig = fleet.problem ? fallbackFleet(prev.ledger) : fleet.config;
   const policy = fleet.problem ? mergeFleetPolicy(opts.policy, fleetConfig, now).policy : fleet.policy;
   let judgement: Judgement | null = null;
   let failure: BucketError | null = null;
   try {
-    judgement = await checkBucket(deps.bucket, prev, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source });
+    judgement = await checkBucket(deps.bucket, lent, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source, maxBlocks: opts.blocksPerPart, betweenParts: deps.collect });
     judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
   } catch (err) {
     // The bucket could not be read: nothing is judged, the engine state stays as it was.
     if (!(err instanceof BucketError)) throw err;
     failure = err;
+    if (lent.lent !== null) prev = lent.lent;
+    else {
+      // Let go of in a later part: read again. Another run saved meanwhile? Then start over, as on any conflict.
+      const again = await store.load();
+      if (again.version !== version || again.text === null) return { saved: false, savedVersion: null, bytes: loaded.bytes, judgement: null, failure, claim: null, progressed: false, judgedWith: policy, next: prev };
+      prev = await readState(again.text, store, log, now);
+    }
   }
+  lent.lent = null;
 
   const inflight = prev.outbox && now - prev.outbox.claimedAt < inflightMs ? prev.outbox : null;
   const next: State = judgement ? judgement.state : { ...prev };
@@ -197,6 +216,7 @@ async function judgeAndSave(
   prev = null;
   const report = judgement ? { report: judgement.report } : null;
   judgement = null;
+  deps.collect?.();
   const saved = await store.save(serializeStateBytes(next, loaded.bytes), version);
   return { saved: saved.saved, savedVersion: saved.saved ? saved.version : null, bytes: loaded.bytes, judgement: report, failure, claim, progressed, judgedWith: policy, next };
 }
