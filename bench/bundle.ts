@@ -17,6 +17,18 @@ export interface LambdaBuild {
   /** The function's timeout (s): the time budget of one run. */
   timeout: number;
   architecture: string;
+  /** The function's environment read by the runtime itself (glibc's MALLOC_*), literal values. */
+  runtimeEnv: Record<string, string>;
+}
+
+/**
+ * The flags the Lambda Node.js runtime starts node with in a function of `mb` MB (its bootstrap:
+ * a tenth of the memory for the young generation, half of that a semi-space, the rest old space),
+ * so a cgroup of that size holds the same heap as the function.
+ */
+export function lambdaNodeFlags(mb: number): string[] {
+  const newSpace = Math.floor(mb / 10);
+  return ["--expose-gc", "--max-http-header-size=81920", `--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${mb - newSpace}`];
 }
 
 const FALLBACK = {
@@ -38,12 +50,13 @@ export function lambdaBuild(root: string): LambdaBuild {
   let memorySize = 256;
   let timeout = 300;
   let architecture = "arm64";
+  let runtimeEnv: Record<string, string> = {};
   let source = "fallback (no serverless.yml): esbuild minify, platform node, target node22, cjs, mainFields module,main, SDK bundled";
   if (existsSync(file)) {
     // CloudFormation tags (!Sub, !Ref...) are not ours to resolve: logLevel error keeps them quiet.
     const doc = parse(readFileSync(file, "utf8"), { logLevel: "error" }) as {
       custom?: { esbuild?: Record<string, unknown> };
-      functions?: Record<string, { handler?: string }>;
+      functions?: Record<string, { handler?: string; environment?: Record<string, unknown> }>;
       provider?: { memorySize?: number; timeout?: number; architecture?: string };
     };
     if (doc.custom?.esbuild) {
@@ -51,6 +64,8 @@ export function lambdaBuild(root: string): LambdaBuild {
       source = "serverless.yml custom.esbuild";
     }
     handler = Object.values(doc.functions ?? {})[0]?.handler ?? handler;
+    const env = Object.values(doc.functions ?? {})[0]?.environment ?? {};
+    runtimeEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith("MALLOC_") && typeof e[1] === "string"));
     memorySize = doc.provider?.memorySize ?? memorySize;
     timeout = doc.provider?.timeout ?? timeout;
     architecture = doc.provider?.architecture ?? architecture;
@@ -71,7 +86,7 @@ export function lambdaBuild(root: string): LambdaBuild {
   };
   const base = handler.slice(0, handler.lastIndexOf("."));
   const entry = [".ts", ".mts", ".js"].map((e) => base + e).find((f) => existsSync(join(root, f))) ?? `${base}.ts`;
-  return { source, options, entry, memorySize, timeout, architecture };
+  return { source, options, entry, memorySize, timeout, architecture, runtimeEnv };
 }
 
 export interface BundleFigures {

@@ -72,7 +72,7 @@ if (custom) {
 } else {
   scenarios.push({ key: "quick", spec: quick });
   if (!values.quick) {
-    scenarios.push({ key: "full", spec: { name: "full", clusters: 1000, days: 21, runs, concurrency, awsCliRuns: 0, steadyOnly: false, lambdaMemoryMb: [128] } });
+    scenarios.push({ key: "full", spec: { name: "full", clusters: 1000, days: 21, runs, concurrency, awsCliRuns: 0, steadyOnly: false, lambdaMemoryMb: [128], lambdaEnv: lambdaBuild(root).runtimeEnv } });
     if (memoryClusters > 0) {
       const lb = lambdaBuild(root);
       scenarios.push({
@@ -89,6 +89,7 @@ if (custom) {
           perClusterMetrics: false,
           lambdaMemoryMb: [...new Set([128, lb.memorySize])],
           firstRunAsLambda: { memoryMb: lb.memorySize, budgetMs: lb.timeout * 1000 },
+          lambdaEnv: lb.runtimeEnv,
         },
       });
     }

@@ -271,7 +271,9 @@ the bucket at T1:
 Each run is its own process. Its peak RSS is its own \`VmHWM\` (not \`ru_maxrss\`, which on Linux also holds the RSS
 of the bench process it was forked from); the aws-cli's is the largest of its processes (GNU time). Memory as a
 Lambda sees it: the steady-state run again inside a cgroup v1 memory group of 128 MiB (and of serverless.yml's
-\`memorySize\`) with V8's old space capped at 90% of it; the cgroup's charged peak is reported. In the memory
+\`memorySize\`), node started as the Lambda Node.js runtime's bootstrap starts it in that memory (\`--expose-gc\`, a
+tenth of it for the young generation, the rest old space) with the function's \`MALLOC_*\` environment; the
+cgroup's charged peak is reported. In the memory
 scenario the first run at T0 is made as the deployed function makes it: in a cgroup of \`memorySize\`, with the
 function's \`timeout\` as its time budget (the handler's clock runs in real time), again from the saved state
 until a run completes; its runs, their heartbeats (\`RunSucceeded\` data received) and the cgroup's peak are

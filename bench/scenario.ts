@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOUR } from "../lib/demo/fleet";
 import { parseState } from "../lib/state/state";
-import { median } from "./bundle";
+import { lambdaNodeFlags, median } from "./bundle";
 import { bucketAt, delta, generateFleet, prefixCount } from "./fleet";
 import { countStatuses, disagreements, type Verdicts } from "./judge";
 import type { RunnerInput, RunnerOutput } from "./runner";
@@ -37,6 +37,8 @@ export interface ScenarioSpec {
   firstRunCache?: string;
   /** Per-cluster CloudWatch metrics on (default true); the memory scenario runs the deployed default, off. */
   perClusterMetrics?: boolean;
+  /** The function's environment read by the runtime (glibc's MALLOC_*), given to the runs in a cgroup. */
+  lambdaEnv?: Record<string, string>;
 }
 
 /** The first run at T0 made as the deployed Lambda would make it (ScenarioSpec.firstRunAsLambda). */
@@ -198,7 +200,8 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
       const outFile = join(work, `out-${runNo++}.json`);
       writeFileSync(inFile, JSON.stringify(inp));
       const before = { thanos: server.tally(THANOS), state: server.tally(STATE), metrics: metrics.calls };
-      const childEnv = { PATH: process.env.PATH ?? "", AWS_REGION: server.region };
+      // In a cgroup the run is the Lambda's: its runtime's flags (limit.nodeFlags) and environment.
+      const childEnv = { PATH: process.env.PATH ?? "", AWS_REGION: server.region, ...(limit ? spec.lambdaEnv : {}) };
       const r = limit
         ? await runProcess("sh", ["-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', limit.cgroup, process.execPath, ...limit.nodeFlags, env.runnerFile, inFile, outFile], childEnv)
         : await runProcess(process.execPath, [env.runnerFile, inFile, outFile], childEnv);
@@ -263,7 +266,7 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
       // As the deployed function makes it: its memory, its time budget, again and again from the
       // state saved until a run completes (the runs are back to back here, 2h apart on AWS).
       const cgroup = memoryCgroup(asLambda.memoryMb);
-      const nodeFlags = [`--max-old-space-size=${Math.floor(asLambda.memoryMb * 0.9)}`];
+      const nodeFlags = lambdaNodeFlags(asLambda.memoryMb);
       const one: One[] = [];
       const fl: FirstRunAsLambda = { ...asLambda, nodeFlags, runs: 0, completed: false, wallMs: [], heartbeats: [], cgroupMaxBytes: cgroup ? 0 : null, maxRssBytes: 0, list: 0, get: 0 };
       try {
@@ -333,7 +336,7 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
     log(`[${spec.name}] steady state: ${fmtMeasure(measures.steady)}`);
 
     // The same run where memory is as scarce as in a Lambda of that size: a hard cgroup limit (what
-    // the Lambda's microVM enforces) and a V8 heap capped at 90% of it, so the collector works.
+    // the Lambda's microVM enforces) and node started as the Lambda runtime starts it in that memory.
     let limited: ScenarioResult["limited"];
     for (const mb of spec.lambdaMemoryMb ?? []) {
       const cgroup = memoryCgroup(mb);
@@ -341,7 +344,7 @@ export async function runScenario(spec: ScenarioSpec, env: Env): Promise<Scenari
         limited = null;
         break;
       }
-      const nodeFlags = [`--max-old-space-size=${Math.floor(mb * 0.9)}`];
+      const nodeFlags = lambdaNodeFlags(mb);
       const walls: number[] = [];
       let maxRss = 0;
       let cgroupMax = 0;

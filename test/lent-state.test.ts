@@ -83,6 +83,19 @@ describe("the state lent to the engine", () => {
     expect(Object.keys(parted.state.streams).sort()).toEqual(Object.keys(whole.state.streams).sort());
   });
 
+  it("collects garbage where the run lets go of much: after the load, after each part's scan and fold, around the save", async () => {
+    const { bucket, landLater } = fleet();
+    const store = new MemoryStateStore();
+    await runMonitor(deps(bucket, store, T1), T1, opts(4_000));
+    landLater();
+    const points: string[] = [];
+    const [lists, saves] = [bucket.requests.listRequests, store.saves];
+    const where = () => (store.saves > saves ? "after the save" : bucket.requests.listRequests === lists ? "after the load" : "in the check, or before the save");
+    await runMonitor({ ...deps(bucket, store, T2), collect: () => void points.push(where()) }, T2, opts(4));
+    // Two parts: after the load; before each part's judgement (2); between the parts; before the save; after it.
+    expect(points).toEqual(["after the load", ...Array(4).fill("in the check, or before the save"), "after the save"]);
+  });
+
   for (const [where, failAt] of [
     ["the first part", 1],
     ["a later part, after the engine let go of the state", 2],

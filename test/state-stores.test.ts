@@ -6,6 +6,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadStateFile } from "../lib/state/file-store";
 import { S3StateStore } from "../lib/state/s3-store";
+import { startLocalS3, type LocalS3 } from "./support/s3-server";
 
 const NOW = Date.parse("2025-11-03T14:00:00Z");
 const dirs: string[] = [];
@@ -65,5 +66,26 @@ describe("S3 state (the Lambda)", () => {
     const again = await store.setAside("damaged again", "corrupt-20251103T140000000Z");
     expect(again).not.toBe(key);
     expect(b.objects.get(key)).toBe("damaged");
+  });
+});
+
+describe("S3 state read as bytes (the Lambda's load)", () => {
+  let s3: LocalS3 | undefined;
+  afterAll(async () => s3?.stop());
+
+  it("gives the document's exact bytes, in one buffer, over many chunks; null when there is none", async () => {
+    s3 = await startLocalS3();
+    s3.createBucket("state-bytes");
+    const store = new S3StateStore(s3.client, "state-bytes", "state/blockwatch.json");
+    expect(await store.loadBytes()).toEqual({ bytes: null, version: null });
+    // 2 MB with multi-byte UTF-8 throughout: the body arrives in many chunks.
+    const text = JSON.stringify({ streams: Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`kc-ä-${i}`, { team: "日本 🚀", i }])) });
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1_000_000);
+    const saved = await store.save(Buffer.from(text, "utf8"), null);
+    expect(saved.saved).toBe(true);
+    const read = await store.loadBytes();
+    expect(Buffer.from(read.bytes!).equals(Buffer.from(text, "utf8"))).toBe(true);
+    expect(read.version).toBe(saved.saved ? saved.version : null);
+    expect((await store.load()).text).toBe(text);
   });
 });

@@ -156,6 +156,9 @@ describe("the function", () => {
       RETENTION: "",
       REPLICA_LABELS: "prometheus_replica,replica,rule_replica",
       GAP_TOLERANCE: "15m",
+      MALLOC_ARENA_MAX: "1",
+      MALLOC_MMAP_THRESHOLD_: "131072",
+      MALLOC_TRIM_THRESHOLD_: "131072",
     });
     expect(fn(resB).Environment.Variables).toMatchObject({
       THANOS_PREFIX: "kubecost/thanos",

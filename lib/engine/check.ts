@@ -15,8 +15,6 @@ import { watchTopLevel } from "./watch-top-level";
 export interface CheckOptions extends ScanOptions {
   /** Which layouts to read (default `auto`: Thanos blocks and Kubecost 2.x Federated ETL). */
   source?: SourceMode;
-  /** Called once a part is folded, before the next is read (the run's garbage collection). */
-  betweenParts?: () => void;
 }
 
 /**
@@ -126,6 +124,7 @@ async function judgeBucket(
         }
       }
       const base = last && parts.parts > 1 ? { ...state, cursor: prev.cursor, clusters: prev.clusters } : state;
+      opts.collect?.(); // the scan's garbage, before the judgement makes its own
       return evaluate(base, { ...observed, ...(retention ? { retention } : {}), stats: { prefixesListed, metaRead, listRequests: 0, getRequests: 0, durationMs: 0 } }, now, policy);
     };
     for (;;) {
@@ -144,7 +143,7 @@ async function judgeBucket(
       }
       state = thanos.state;
       thanos = null;
-      opts.betweenParts?.();
+      opts.collect?.();
     }
     for (const c of thanos!.report.clusters) {
       const u = uploaded.get(c.cluster);

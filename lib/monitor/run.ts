@@ -114,6 +114,7 @@ export async function runMonitor(deps: MonitorDeps, now: number, opts: MonitorOp
     await acknowledge(store, { state: next!, version: savedVersion, bytes }, claim.outbox, alert.published, log, maxAttempts);
   }
   if (!deps.board) next = null;
+  deps.collect?.(); // the documents written
 
   // A run that could not read the bucket fails (Lambda Errors, no RunSucceeded heartbeat: not reporting once it lasts).
   if (failure) throw failure;
@@ -171,7 +172,7 @@ async function judgeAndSave(
   let judgement: Judgement | null = null;
   let failure: BucketError | null = null;
   try {
-    judgement = await checkBucket(deps.bucket, lent, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source, maxBlocks: opts.blocksPerPart, betweenParts: deps.collect });
+    judgement = await checkBucket(deps.bucket, lent, now, policy, { concurrency: opts.concurrency, deadline: opts.deadline, clock: deps.clock, source: opts.source, maxBlocks: opts.blocksPerPart, collect: deps.collect });
     judgement = { ...judgement, report: applyFleetToReport(judgement.report, fleetConfig, now) };
   } catch (err) {
     // The bucket could not be read: nothing is judged, the engine state stays as it was.
@@ -180,9 +181,9 @@ async function judgeAndSave(
     if (lent.lent !== null) prev = lent.lent;
     else {
       // Let go of in a later part: read again. Another run saved meanwhile? Then start over, as on any conflict.
-      const again = await store.load();
-      if (again.version !== version || again.text === null) return { saved: false, savedVersion: null, bytes: loaded.bytes, judgement: null, failure, claim: null, progressed: false, judgedWith: policy, next: prev };
-      prev = await readState(again.text, store, log, now);
+      const again = await loadDocument(store);
+      if (again.version !== version || again.doc === null) return { saved: false, savedVersion: null, bytes: loaded.bytes, judgement: null, failure, claim: null, progressed: false, judgedWith: policy, next: prev };
+      prev = await readState(again.doc, store, log, now);
     }
   }
   lent.lent = null;
@@ -244,18 +245,28 @@ async function writeBoard(deps: MonitorDeps, report: Report, state: State, polic
 }
 
 async function loadState(store: StateStore, log: Logger, now: number): Promise<{ prev: State; version: string | null; bytes: number }> {
-  const stored = await store.load();
-  return { prev: await readState(stored.text, store, log, now), version: stored.version, bytes: stored.text?.length ?? 0 };
+  const stored = await loadDocument(store);
+  return { prev: await readState(stored.doc, store, log, now), version: stored.version, bytes: stored.doc?.length ?? 0 };
+}
+
+/** The state document, as bytes where the store reads them (parsed without one 13 MB string of it). */
+async function loadDocument(store: StateStore): Promise<{ doc: string | Uint8Array | null; version: string | null }> {
+  if (store.loadBytes) {
+    const { bytes, version } = await store.loadBytes();
+    return { doc: bytes, version };
+  }
+  const { text, version } = await store.load();
+  return { doc: text, version };
 }
 
 /** A damaged state is kept aside and rebuilt from the lookback window, never half-used. */
-async function readState(text: string | null, store: StateStore, log: Logger, now: number): Promise<State> {
+async function readState(text: string | Uint8Array | null, store: StateStore, log: Logger, now: number): Promise<State> {
   if (text === null) return emptyState();
   try {
     return parseState(text);
   } catch (err) {
     if (!(err instanceof StateCorruptError)) throw err;
-    const aside = await store.setAside(text, `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
+    const aside = await store.setAside(typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString("utf8"), `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
     log.log("warn", "state document is damaged; kept aside and rebuilt from the lookback window", { reason: err.message, keptAs: aside });
     return emptyState();
   }
@@ -273,11 +284,11 @@ async function acknowledge(store: StateStore, mine: { state: State; version: str
   };
   if (mine.version !== null && (await store.save(settle(mine.state), mine.version)).saved) return;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const stored = await store.load();
-    if (stored.text === null) return;
+    const stored = await loadDocument(store);
+    if (stored.doc === null) return;
     let state: State;
     try {
-      state = parseState(stored.text);
+      state = parseState(stored.doc);
     } catch {
       return;
     }

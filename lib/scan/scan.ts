@@ -30,7 +30,16 @@ export interface ScanOptions {
   relistBefore?: string | null;
   /** Look again at the previous state's pending prefixes and finding blocks (false: a later part of one run did). */
   recheck?: boolean;
+  /**
+   * A full garbage collection (the Lambda's exposed gc), run every COLLECT_EVERY meta.json reads or
+   * listing pages and, by the engine, between parts: in 128 MB the collector otherwise let the heap
+   * grow by a third past what was alive (the garbage of each request and response).
+   */
+  collect?: () => void;
 }
+
+const COLLECT_EVERY = 1_000;
+const COLLECT_EVERY_PAGES = 64;
 
 export type ScanResult = Omit<Observation, "stats"> & {
   prefixesListed: number;
@@ -69,10 +78,12 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
   let more = false;
   const budgetSpent = () => opts.maxBlocks !== undefined && metaRead >= opts.maxBlocks;
   let prefixesListed = 0;
+  let pagesListed = 0;
   let metaRead = 0;
 
   const read = async (block: string) => {
     metaRead += 1;
+    if (metaRead % COLLECT_EVERY === 0) opts.collect?.();
     const meta = await bucket.readMeta(block, MAX_META_BYTES);
     if (meta.kind === "found") {
       let parsed: ReturnType<typeof parseMeta>;
@@ -138,6 +149,7 @@ export async function scanBucket(bucket: BucketReader, prev: State, now: number,
         void pages.return?.(undefined)?.catch(() => {});
         return keepRest();
       }
+      if (++pagesListed % COLLECT_EVERY_PAGES === 0) opts.collect?.();
       const page = until === null ? got.value : got.value.filter((n) => n < until);
       const ended = page.length < got.value.length;
       prefixesListed += page.length;

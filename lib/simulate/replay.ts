@@ -9,7 +9,7 @@ import type { MetricsSink, PutResult } from "../metrics/sink";
 import type { Logger, LogLevel } from "../monitor/log";
 import { runMonitor } from "../monitor/run";
 import type { Policy } from "../policy/policy";
-import type { SaveResult, StateStore, StoredState } from "../state/store";
+import type { SaveResult, StateStore, StoredBytes, StoredState } from "../state/store";
 import { FilesystemWriter, MemoryBucket } from "./memory-bucket";
 import type { BucketEvent } from "./model";
 
@@ -24,6 +24,12 @@ export class MemoryStateStore implements StateStore {
   async load(): Promise<StoredState> {
     this.loads += 1;
     return { text: this.text, version: this.text === null ? null : `"v${this.version}"` };
+  }
+
+  /** The document as bytes, as the S3 store reads it (counted as a load). */
+  async loadBytes(): Promise<StoredBytes> {
+    const { text, version } = await this.load();
+    return { bytes: text === null ? null : Buffer.from(text, "utf8"), version };
   }
 
   async save(text: string | Uint8Array, version: string | null): Promise<SaveResult> {

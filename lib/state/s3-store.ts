@@ -1,6 +1,6 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
-import type { SaveResult, StateStore, StoredState } from "./store";
+import type { SaveResult, StateStore, StoredBytes, StoredState } from "./store";
 
 /**
  * State in the stack's own bucket, written with If-Match / If-None-Match. Also the fleet config
@@ -25,6 +25,16 @@ export class S3StateStore implements StateStore {
       return { text: (await res.Body?.transformToString("utf-8")) ?? "", version: res.ETag ?? null };
     } catch (err) {
       if ((err as Error).name === "NoSuchKey") return { text: null, version: null };
+      throw err;
+    }
+  }
+
+  async loadBytes(): Promise<StoredBytes> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
+      return { bytes: await bodyBytes(res.Body, res.ContentLength), version: res.ETag ?? null };
+    } catch (err) {
+      if ((err as Error).name === "NoSuchKey") return { bytes: null, version: null };
       throw err;
     }
   }
@@ -69,4 +79,23 @@ export class S3StateStore implements StateStore {
       }
     }
   }
+}
+
+/**
+ * A response body copied chunk by chunk into one buffer of its Content-Length (the SDK's
+ * transformToByteArray holds every chunk beside their concatenation: twice the document).
+ */
+async function bodyBytes(body: GetObjectCommandOutput["Body"], length: number | undefined): Promise<Uint8Array> {
+  if (!body) return new Uint8Array();
+  const chunks = body as unknown as Partial<AsyncIterable<Uint8Array>>;
+  if (length === undefined || typeof chunks[Symbol.asyncIterator] !== "function") return body.transformToByteArray();
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for await (const chunk of chunks as AsyncIterable<Uint8Array>) {
+    if (at + chunk.byteLength > length) throw new Error(`state body longer than its Content-Length (${length} bytes)`);
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== length) throw new Error(`state body cut short: ${at} of ${length} bytes`);
+  return out;
 }

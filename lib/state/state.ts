@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDocumentBytes } from "./document";
 import type { Labels } from "../domain/labels";
 import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
@@ -241,10 +242,10 @@ function small<T>(schema: z.ZodType<T>, v: unknown, path: Path): T {
 }
 
 /** Reads a saved state document; a document that is not one we wrote is refused, never half-used. */
-export function parseState(text: string): State {
+export function parseState(text: string | Uint8Array): State {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = typeof text === "string" ? JSON.parse(text) : parseBytes(text);
   } catch (err) {
     throw new StateCorruptError(`state is not JSON: ${(err as Error).message}`);
   }
@@ -297,6 +298,18 @@ export function parseState(text: string): State {
   return s as unknown as State;
 }
 
+/** The document's bytes, parsed member by member; what that reader does not take is parsed whole, for JSON.parse's own error. */
+function parseBytes(bytes: Uint8Array): unknown {
+  try {
+    return parseDocumentBytes(bytes, LARGE_RECORDS);
+  } catch {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  }
+}
+
+/** The records written and read entry by entry (serializeStateBytes, parseDocumentBytes). */
+const LARGE_RECORDS: ReadonlySet<string> = new Set(["streams", "clusters"]);
+
 export function serializeState(state: State): string {
   return JSON.stringify(state);
 }
@@ -331,7 +344,7 @@ export function serializeStateBytes(state: State, sizeHint = 0): Buffer {
     out.write(first ? JSON.stringify(k) + ":" : "," + JSON.stringify(k) + ":");
     first = false;
     // The large records, entry by entry; the rest whole.
-    if ((k === "streams" || k === "clusters") && v !== null && typeof v === "object") record(v as Record<string, unknown>);
+    if (LARGE_RECORDS.has(k) && v !== null && typeof v === "object") record(v as Record<string, unknown>);
     else out.write(JSON.stringify(v));
   }
   out.write("}");
