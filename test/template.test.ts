@@ -176,6 +176,8 @@ describe("the function", () => {
     const code = unzipEntry(a.zip, "handlers/scheduled.cjs");
     expect(code.length).toBeLessThan(3_000_000);
     expect(code.length / code.toString("utf8").split("\n").length).toBeGreaterThan(1000); // minified
+    // ASCII only: one other character and V8 holds the whole 1 MB source as two bytes a character.
+    expect(code.findIndex((b) => b > 0x7f)).toBe(-1);
     const dir = mkdtempSync(join(tmpdir(), "blockwatch-bundle-"));
     try {
       const file = join(dir, "scheduled.cjs");
@@ -375,6 +377,7 @@ describe("the board widget function", () => {
 
   it("ships a widget bundle that loads with the stack's environment", () => {
     const code = unzipEntry(a.zip, "handlers/board-widget.cjs");
+    expect(code.findIndex((b) => b > 0x7f)).toBe(-1); // ASCII: its source held one byte a character
     const dir = mkdtempSync(join(tmpdir(), "blockwatch-widget-bundle-"));
     try {
       const file = join(dir, "board-widget.cjs");

@@ -51,7 +51,7 @@ export function chatCode(value: string, max = MAX_VALUE_CHARS): string {
 
 /** Printable ASCII only: an SNS Subject, or the part of one taken from a value. */
 export function asciiText(value: string, max = MAX_VALUE_CHARS): string {
-  const ascii = plainText(value, max).replace(/…$/, "...").replace(/[^\x20-\x7e]/gu, "?");
+  const ascii = plainText(value, max).replace(/\u2026$/, "...").replace(/[^\x20-\x7e]/gu, "?");
   return ascii.length <= max ? ascii : ascii.slice(0, max - 3) + "...";
 }
 
