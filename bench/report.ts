@@ -315,19 +315,21 @@ progress and, while no run has completed yet, sends the \`RunSucceeded\` heartbe
 record is decoded and joined into arrays sized once (a doubling builder and a JS order array held it up to
 three times) and the state text is not kept while the run goes on.
 
-Measured (tables below, on a machine shared with other work: load average 6–9, wall times several times the
-idle figures): the first run at 10,000 clusters completes inside the deployed 256 MiB in 9 runs of the 300 s
-budget, every one sending its heartbeat, holding at most 4,999 blocks, cgroup peak 243 MiB (little headroom).
-The steady state misses its target: killed in the 128 MiB cgroup, 227 MiB charged in 256 MiB. Two causes: the
-state is now 13.5 MB (1,351 bytes a cluster: coverage and lifecycle fields added since the 540-byte
-measurement below), and the steady run read its 10,400 new blocks in three parts, each a full evaluate() of
-11,000 streams and 10,000 verdicts. Tried after this measurement and withdrawn: a part of at least one block per
-stream the state knows (a steady-state run in one part) had the first run's second run killed in 256 MiB; parts
-are 4,000 blocks again. Since then, not yet in these figures: the previous state is released before the next
-is written, the state is written as bytes without a 13 MB string, a claimed alert is settled without reading
-the document again, fewer copies of the seen record, one string per block name in a parsed stream (a stream
-held in memory: 2.5 KB before, 2.0 KB after). Still killed in 128 MiB: the scan holds the previous state
-(22 MiB at 10,000 clusters) beside ~300,000 listed prefix names (~11 MiB) and response buffers.
+Measured (tables below): the first run at 10,000 clusters completes inside the deployed 256 MiB in 2 runs of
+the 300 s budget (9 before the changes below), both sending their heartbeat, holding at most 4,999 blocks, cgroup
+peak 173 MiB (243 before). The steady state at 10,000 clusters completes in 256 MiB (3 of 3 runs, peak 151 MiB,
+227 before) but still misses its target in 128 MiB: 1 of 3 runs completed, the other two were killed at the
+limit (killed in every run before). What changed since the last figures: runs in a cgroup start node as the Lambda
+Node.js runtime's bootstrap does (\`--expose-gc\`, a tenth of the memory for the young generation; before, only
+\`--max-old-space-size\` at 90%) with the function's environment; the function sets glibc's \`MALLOC_ARENA_MAX=1\`
+and a fixed mmap/trim threshold (freed buffers leave the cgroup: 20 to 27 MiB lower peaks); the state is read into
+one buffer and parsed member by member (loading it took 82 MiB, now about 50); the engine lets go of the previous
+streams once the first part is folded (22 MiB held beside the new ones before); the run calls the runtime's
+\`gc()\` after the load, every 1,000 reads and 64 listing pages, between parts and around the save; the bundle is
+ASCII (a single \`…\` had V8 hold its 1.2 MB source as two bytes a character). What is left, from a heap snapshot
+in the last part: 44 MiB alive, of which ~23 MiB are the streams' tuples as JS arrays (~18 arrays and their boxed
+millisecond numbers a stream); V8 keeps 30 to 40 MiB more committed between collections. Reaching 96 MiB needs
+the streams in a packed form (the backlog, ranges and tops as typed arrays), not done.
 
 **Memory at 10,000 clusters, before.** The first measurement missed: the saved state was ~11 MB of JSON (1.1 KB a
 cluster, 70% of it 26 hours of level-1 block ranges kept for overlap detection, ~13 \`[ulid, minTime, maxTime]\`
