@@ -6,6 +6,7 @@ import { severityOf, type Notification } from "../alerts/notification";
 import type { AlertPublisher } from "../alerts/sns-publisher";
 import { BucketError, type BucketReader } from "../bucket/bucket";
 import { checkBucket, judgedAgainst, type LentState } from "../engine/check";
+import { documentText } from "../state/document";
 import type { Judgement } from "../health/evaluate";
 import type { Report } from "../health/report";
 import { publishReportMetrics } from "../metrics/publish";
@@ -266,7 +267,7 @@ async function readState(text: string | Uint8Array | null, store: StateStore, lo
     return parseState(text);
   } catch (err) {
     if (!(err instanceof StateCorruptError)) throw err;
-    const aside = await store.setAside(typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString("utf8"), `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
+    const aside = await store.setAside(documentText(text), `corrupt-${new Date(now).toISOString().replace(/[:.]/g, "")}`);
     log.log("warn", "state document is damaged; kept aside and rebuilt from the lookback window", { reason: err.message, keptAs: aside });
     return emptyState();
   }

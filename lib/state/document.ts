@@ -7,7 +7,7 @@
  * (not an object of members, malformed) throws, and the caller parses it whole for the error.
  */
 export function parseDocumentBytes(bytes: Uint8Array, records: ReadonlySet<string>): Record<string, unknown> {
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = asBuffer(bytes);
   const parse = (from: number, to: number): unknown => JSON.parse(b.toString("utf8", from, to));
   let i = skipSpace(b, 0);
   if (b[i] !== OPEN_OBJECT) throw new SyntaxError("not a JSON object");
@@ -21,6 +21,15 @@ export function parseDocumentBytes(bytes: Uint8Array, records: ReadonlySet<strin
   });
   if (skipSpace(b, i) !== b.length) throw new SyntaxError("text after the document");
   return out;
+}
+
+/** The document's text, for what needs it whole (JSON.parse's own error, a copy kept aside). */
+export function documentText(doc: string | Uint8Array): string {
+  return typeof doc === "string" ? doc : asBuffer(doc).toString("utf8");
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const OPEN_OBJECT = 0x7b;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDocumentBytes } from "./document";
+import { documentText, parseDocumentBytes } from "./document";
 import type { Labels } from "../domain/labels";
 import type { CorruptBlock, PendingPrefix } from "../domain/block";
 import type { ClusterStatus } from "../health/status";
@@ -303,7 +303,7 @@ function parseBytes(bytes: Uint8Array): unknown {
   try {
     return parseDocumentBytes(bytes, LARGE_RECORDS);
   } catch {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    return JSON.parse(documentText(bytes));
   }
 }
 
